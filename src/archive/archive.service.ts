@@ -1,0 +1,379 @@
+import { createHash } from 'node:crypto';
+import { blobKeyOf } from '../core/keys.js';
+import { IntegrityError, NotFoundError, ValidationError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { ArchiveMailbox } from '../db/schema.js';
+import { decodeObject } from '../store/object-codec.js';
+import { reassemble } from '../store/skeleton.js';
+import type { BlobStore } from '../store/store.types.js';
+import type { TenantService } from '../tenancy/tenant.service.js';
+import type { ArchiveRepository, IngestCommit, NewBlob } from './archive.repository.js';
+import type {
+  ArchiveItem,
+  ArchiveOutcome,
+  MessageSummary,
+  PreparedMessage,
+  Preparer,
+  TenantContext,
+  VerifyProblem,
+} from './archive.types.js';
+import { objectAad } from './prepare-message.js';
+
+export interface ArchiveServiceDeps {
+  repository: ArchiveRepository;
+  blobs: BlobStore;
+  tenants: Pick<TenantService, 'keyringFor'>;
+  preparer: Preparer;
+  partThreshold: number;
+  clock?: () => number;
+}
+
+export function normalizeFolderPath(path: string): string {
+  return path
+    .split('/')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .join('/');
+}
+
+const toJson = (value: unknown) => JSON.stringify(value);
+
+/**
+ * Archive mailboxes and the messages in them: ingest (dedup, store, index in one call), retrieval
+ * with integrity checks, verification. Protocol adapters and the CLI call this; it knows nothing
+ * about where messages come from.
+ */
+export class ArchiveService {
+  private readonly clock: () => number;
+  /** Commits run one after another so that the dedup check and the insert see the same state. */
+  private commitChain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ArchiveServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async findMailbox(ctx: TenantContext, name: string): Promise<ArchiveMailbox> {
+    const mailbox = await this.deps.repository.findMailboxByName(ctx.tenantId, name);
+    if (!mailbox) throw new NotFoundError(`archive mailbox "${name}" does not exist`);
+    return mailbox;
+  }
+
+  async ensureMailbox(ctx: TenantContext, name: string, kind: ArchiveMailbox['kind'] = 'user'): Promise<ArchiveMailbox> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new ValidationError('a mailbox name is required');
+    const existing = await this.deps.repository.findMailboxByName(ctx.tenantId, trimmed);
+    if (existing) return existing;
+    const mailbox: ArchiveMailbox = { id: newId(), tenant_id: ctx.tenantId, name: trimmed, kind, created_at: this.clock() };
+    await this.deps.repository.insertMailbox(mailbox);
+    return mailbox;
+  }
+
+  listMailboxes(ctx: TenantContext) {
+    return this.deps.repository.findMailboxes(ctx.tenantId);
+  }
+
+  listFolders(ctx: TenantContext, mailboxId: string) {
+    return this.deps.repository.findFolders(ctx.tenantId, mailboxId);
+  }
+
+  private async ensureFolder(ctx: TenantContext, mailboxId: string, path: string): Promise<string> {
+    const normalized = normalizeFolderPath(path);
+    const existing = await this.deps.repository.findFolder(ctx.tenantId, mailboxId, normalized);
+    if (existing) return existing.id;
+    await this.deps.repository.insertFolder({
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      mailbox_id: mailboxId,
+      path: normalized,
+      created_at: this.clock(),
+    });
+    const created = await this.deps.repository.findFolder(ctx.tenantId, mailboxId, normalized);
+    return created!.id;
+  }
+
+  /**
+   * Archives a group of messages into one mailbox. When the promise resolves, every item reported
+   * as archived/copy/duplicate is durably stored and indexed; an item that failed is reported with
+   * its error and nothing of it is kept. Idempotent: the same bytes in the same folder are archived
+   * once, whatever happens in between.
+   */
+  async archiveBatch(ctx: TenantContext, mailboxId: string, items: ArchiveItem[]): Promise<ArchiveOutcome[]> {
+    const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
+    const folderIds = new Map<string, string>();
+    for (const item of items) {
+      const path = normalizeFolderPath(item.folderPath);
+      if (!folderIds.has(path)) folderIds.set(path, await this.ensureFolder(ctx, mailboxId, path));
+    }
+    const keyed = items.map((item) => ({
+      item,
+      blobKey: blobKeyOf(keyring.dedupKey, item.raw),
+      folderId: folderIds.get(normalizeFolderPath(item.folderPath))!,
+    }));
+
+    // Parse and encrypt only what the archive does not have yet; the commit re-checks under the lock.
+    const known = new Set(
+      (await this.deps.repository.findContentsByBlobKeys(ctx.tenantId, unique(keyed.map((k) => k.blobKey)))).map(
+        (c) => c.blob_key,
+      ),
+    );
+    const dataKey = keyring.dataKeys.get(keyring.activeDataKeyId)!;
+    const prepared = new Map<string, Promise<PreparedMessage>>();
+    for (const { item, blobKey } of keyed) {
+      if (known.has(blobKey) || prepared.has(blobKey)) continue;
+      const promise = this.deps.preparer.prepare({
+        raw: item.raw,
+        tenantId: ctx.tenantId,
+        dedupKey: keyring.dedupKey,
+        dataKeyId: keyring.activeDataKeyId,
+        dataKey,
+        partThreshold: this.deps.partThreshold,
+      });
+      promise.catch(() => undefined);
+      prepared.set(blobKey, promise);
+    }
+    const preparedResults = new Map<string, PreparedMessage | Error>();
+    for (const [blobKey, promise] of prepared) {
+      preparedResults.set(
+        blobKey,
+        await promise.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      );
+    }
+
+    const run = this.commitChain.then(() => this.commitPrepared(ctx, mailboxId, keyed, preparedResults));
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitPrepared(
+    ctx: TenantContext,
+    mailboxId: string,
+    keyed: Array<{ item: ArchiveItem; blobKey: string; folderId: string }>,
+    preparedResults: Map<string, PreparedMessage | Error>,
+  ): Promise<ArchiveOutcome[]> {
+    const { repository, blobs } = this.deps;
+    const tenantId = ctx.tenantId;
+    const now = this.clock();
+    const existingContents = new Map(
+      (await repository.findContentsByBlobKeys(tenantId, unique(keyed.map((k) => k.blobKey)))).map((c) => [c.blob_key, c]),
+    );
+    const existingCopies = new Set(
+      (await repository.findCopies(tenantId, [...existingContents.values()].map((c) => c.id))).map(
+        (c) => `${c.folder_id}:${c.content_id}`,
+      ),
+    );
+
+    const commit: IngestCommit = { newBlobs: [], partRefIncrements: new Map(), newContents: [], newCopies: [], archivedAt: now };
+    const newContentByKey = new Map<string, IngestCommit['newContents'][number]>();
+    const placed = new Set<string>();
+    type Pending = { pending: string; blobKey: string; folderId: string; status: 'archived' | 'copy' | 'duplicate' };
+    const outcomes: Array<ArchiveOutcome | Pending> = [];
+    const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
+    const candidatePartKeys = new Set<string>();
+    for (const result of preparedResults.values()) {
+      if (!(result instanceof Error)) for (const key of result.partKeys) candidatePartKeys.add(key);
+    }
+    const existingParts = await repository.findExistingBlobKeys(tenantId, [...candidatePartKeys]);
+    const newParts = new Set<string>();
+
+    for (const { item, blobKey, folderId } of keyed) {
+      const existing = existingContents.get(blobKey);
+      if (existing) {
+        const copyKey = `${folderId}:${existing.id}`;
+        if (existingCopies.has(copyKey) || placed.has(copyKey)) {
+          outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'duplicate' });
+          continue;
+        }
+        placed.add(copyKey);
+        commit.newCopies.push({ contentId: existing.id, blobKey, mailboxId, folderId, sortDate: existing.date ?? now });
+        outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'copy' });
+        continue;
+      }
+      const prepared = preparedResults.get(blobKey);
+      if (!prepared || prepared instanceof Error) {
+        outcomes.push({ sourceRef: item.sourceRef, status: 'failed', error: prepared?.message ?? 'not prepared' });
+        continue;
+      }
+      let entry = newContentByKey.get(blobKey);
+      if (!entry) {
+        const messageObject = prepared.objects[0]!;
+        objectsToWrite.push({ key: messageObject.key, data: messageObject.data });
+        commit.newBlobs.push(blobOf(messageObject));
+        for (const object of prepared.objects.slice(1)) {
+          if (existingParts.has(object.key) || newParts.has(object.key)) continue;
+          newParts.add(object.key);
+          objectsToWrite.push({ key: object.key, data: object.data });
+          commit.newBlobs.push(blobOf(object));
+        }
+        for (const key of prepared.partKeys) commit.partRefIncrements.set(key, (commit.partRefIncrements.get(key) ?? 0) + 1);
+        const p = prepared.parsed;
+        entry = {
+          content: {
+            blob_key: blobKey,
+            sha256: prepared.sha256,
+            size: prepared.size,
+            message_id: p.messageId,
+            date: p.date,
+            from_addr: p.from[0]?.address ?? '',
+            from_name: p.from[0]?.name ?? '',
+            to_json: toJson(p.to),
+            cc_json: toJson(p.cc),
+            bcc_json: toJson(p.bcc),
+            reply_to_json: toJson(p.replyTo),
+            subject: p.subject,
+            has_attachments: p.attachments.length > 0 ? 1 : 0,
+            attachments_json: toJson(p.attachments),
+            problems_json: toJson(p.problems),
+            created_at: now,
+          },
+          partKeys: prepared.partKeys,
+          fts: prepared.fts,
+          placements: [],
+        };
+        newContentByKey.set(blobKey, entry);
+        commit.newContents.push(entry);
+      }
+      const copyKey = `${folderId}:new:${blobKey}`;
+      if (placed.has(copyKey)) {
+        outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'duplicate' });
+        continue;
+      }
+      placed.add(copyKey);
+      entry.placements.push({ mailboxId, folderId, sortDate: prepared.parsed.date ?? now });
+      outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: entry.placements.length > 1 ? 'copy' : 'archived' });
+    }
+
+    // Objects first, then the rows that point at them: a crash in between leaves unreferenced
+    // objects (harmless, rewritten by the retry) and never a row without its object.
+    await blobs.putMany(tenantId, objectsToWrite);
+    const result = await repository.commitIngest(tenantId, commit);
+
+    return outcomes.map((o) => {
+      if (!('pending' in o)) return o;
+      const contentId = existingContents.get(o.blobKey)?.id ?? result.contentIds.get(o.blobKey)!;
+      // A duplicate's copy was written by an earlier run, so its id is not in this commit's result.
+      const messageId = result.messageIds.get(`${o.folderId}:${contentId}`) ?? -1;
+      return { sourceRef: o.pending, status: o.status, contentId, messageId };
+    });
+  }
+
+  async findMessage(ctx: TenantContext, messageId: number): Promise<MessageSummary> {
+    const row = await this.deps.repository.findMessage(ctx.tenantId, messageId);
+    if (!row) throw new NotFoundError(`message ${messageId} does not exist`);
+    return toSummary(row);
+  }
+
+  /** The exact archived bytes, checked against the SHA-256 recorded at ingest. */
+  async readMessage(ctx: TenantContext, messageId: number): Promise<Buffer> {
+    const summary = await this.deps.repository.findMessage(ctx.tenantId, messageId);
+    if (!summary) throw new NotFoundError(`message ${messageId} does not exist`);
+    return this.readContent(ctx, summary.blobKey, summary.sha256, `message ${messageId}`);
+  }
+
+  private async readObject(ctx: TenantContext, key: string) {
+    const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
+    const stored = await this.deps.blobs.get(ctx.tenantId, key);
+    return decodeObject(
+      stored,
+      (keyId) => {
+        const k = keyring.dataKeys.get(keyId);
+        if (!k) throw new IntegrityError(`object ${key} names unknown key ${keyId}`);
+        return k;
+      },
+      objectAad(ctx.tenantId, key),
+    );
+  }
+
+  private async readContent(ctx: TenantContext, blobKey: string, sha256: string, label: string): Promise<Buffer> {
+    try {
+      const object = await this.readObject(ctx, blobKey);
+      const raw =
+        object.kind === 'skeleton'
+          ? await reassemble(object.plain, async (partKey) => (await this.readObject(ctx, partKey)).plain)
+          : object.plain;
+      if (createHash('sha256').update(raw).digest('hex') !== sha256) {
+        throw new IntegrityError(`SHA-256 of ${label} does not match the value recorded at ingest`);
+      }
+      return raw;
+    } catch (error) {
+      if (error instanceof IntegrityError) {
+        throw new IntegrityError(`${label} failed its integrity check: ${error.message}`, { blobKey });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Re-reads every object of the tenant, checks each GCM tag and the SHA-256 of each reassembled
+   * message, and names every damaged or missing one by message.
+   */
+  async verify(ctx: TenantContext, onProgress?: (done: number) => void): Promise<{ checked: number; problems: VerifyProblem[] }> {
+    const problems: VerifyProblem[] = [];
+    let afterId = 0;
+    let checked = 0;
+    while (true) {
+      const page = await this.deps.repository.findContentsAfter(ctx.tenantId, afterId, 500);
+      if (page.length === 0) break;
+      for (const content of page) {
+        afterId = content.id;
+        try {
+          await this.readContent(ctx, content.blob_key, content.sha256, `content ${content.id}`);
+        } catch (error) {
+          const locations = await this.deps.repository.findLocations(ctx.tenantId, content.id);
+          problems.push({
+            contentId: content.id,
+            blobKey: content.blob_key,
+            locations: locations.map((l) => `${l.mailbox}/${l.folder}#${l.id}`),
+            problem: (error as Error).message,
+          });
+        }
+        checked += 1;
+      }
+      onProgress?.(checked);
+    }
+    return { checked, problems };
+  }
+
+  async stats(ctx: TenantContext) {
+    return this.deps.repository.countStats(ctx.tenantId);
+  }
+
+  indexBytes() {
+    return this.deps.repository.indexBytes();
+  }
+}
+
+function blobOf(object: { key: string; kind: 'message' | 'part'; rawSize: number; data: Uint8Array }): NewBlob {
+  return { key: object.key, kind: object.kind, rawSize: object.rawSize, storedSize: object.data.byteLength };
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+export function toSummary(row: {
+  id: number;
+  contentId: number;
+  mailbox: string;
+  folder: string;
+  date: number | null;
+  from: string;
+  fromName: string;
+  subject: string;
+  size: number;
+  sha256: string;
+  hasAttachments: number;
+}): MessageSummary {
+  return {
+    id: row.id,
+    contentId: row.contentId,
+    mailbox: row.mailbox,
+    folder: row.folder,
+    date: row.date,
+    from: row.from,
+    fromName: row.fromName,
+    subject: row.subject,
+    size: row.size,
+    sha256: row.sha256,
+    hasAttachments: row.hasAttachments === 1,
+  };
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { runCli } from './cli/program.js';
+
+// `postvault search ... | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+process.exitCode = await runCli(process.argv);

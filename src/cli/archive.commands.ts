@@ -1,0 +1,216 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { App } from '../app.js';
+import { writeMbox } from '../archive/mbox-writer.js';
+import { FileImportService } from '../ingest/import/file-import.service.js';
+import { ValidationError } from '../core/errors.js';
+import { loadOrCreateMasterKey } from '../core/keys.js';
+import { createProgress } from './progress.js';
+import type { CliContext } from './program.js';
+import { DEFAULT_TENANT_SLUG } from '../tenancy/tenant.service.js';
+import { replaceMasterKeyFile } from '../core/master-key-rotation.js';
+
+const tenantOption = () => new Option('--tenant <slug>', 'tenant slug').default(DEFAULT_TENANT_SLUG);
+
+async function tenantContext(app: App, slug: string) {
+  const tenant = await app.tenants.findBySlug(slug);
+  return { tenantId: tenant.id };
+}
+
+const formatDate = (ms: number | null) => (ms === null ? '(no date)       ' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+
+export function registerArchiveCommands(program: Command, cli: CliContext): void {
+  program
+    .command('import')
+    .description('Archive EML files, folders of them (recursive), MBOX files (mboxo/mboxrd) and PST/OST files')
+    .addOption(tenantOption())
+    .requiredOption('--mailbox <name>', 'archive mailbox to import into (created when missing)')
+    .option('--folder <path>', 'folder inside the mailbox, e.g. "Imported/2024"', '')
+    .argument('<paths...>', 'files or folders to import')
+    .addHelpText('after', '\nRe-running the same import archives nothing twice. Exit code 1 when any message could not be archived.')
+    .action(async (paths: string[], opts: { tenant: string; mailbox: string; folder: string }) => {
+      await cli.withApp(async (app) => {
+        const ctx = await tenantContext(app, opts.tenant);
+        const importer = new FileImportService(app.archive);
+        const progress = createProgress('import', await importer.totalBytes(paths));
+        const summary = await importer.importPaths(ctx, {
+          mailbox: opts.mailbox,
+          folder: opts.folder,
+          paths,
+          onProgress: (s) =>
+            progress.update(s.archived + s.copies + s.duplicates + s.failed.length, { bytes: s.bytes, failed: s.failed.length }),
+        });
+        progress.stop();
+        cli.out.write(
+          `imported into "${opts.mailbox}": ${summary.archived} new, ${summary.copies} copies of archived messages, ` +
+            `${summary.duplicates} already archived, ${summary.failed.length} failed\n`,
+        );
+        if (summary.failed.length > 0) {
+          cli.err.write('failures:\n');
+          for (const failure of summary.failed) cli.err.write(`  ${failure.sourceRef}: ${failure.error}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  program
+    .command('export')
+    .description('Export the messages of a mailbox (or those matching a query) byte-identical, as EML files or one MBOX')
+    .addOption(tenantOption())
+    .requiredOption('--mailbox <name>', 'archive mailbox to export')
+    .option('--query <query>', 'only messages matching this search (docs/search.md)')
+    .addOption(new Option('--format <format>', 'eml: a folder of .eml files; mbox: one mboxrd file').choices(['eml', 'mbox']).makeOptionMandatory())
+    .requiredOption('--out <path>', 'target folder (eml) or file (mbox)')
+    .action(async (opts: { tenant: string; mailbox: string; query?: string; format: 'eml' | 'mbox'; out: string }) => {
+      await cli.withApp(async (app) => {
+        const ctx = await tenantContext(app, opts.tenant);
+        await app.archive.findMailbox(ctx, opts.mailbox);
+        const hits = app.search.iterate(ctx, { query: opts.query ?? '', mailbox: opts.mailbox });
+        const progress = createProgress('export', null);
+        let count = 0;
+        if (opts.format === 'eml') {
+          await mkdir(opts.out, { recursive: true });
+          for await (const hit of hits) {
+            const raw = await app.archive.readMessage(ctx, hit.id);
+            const folder = join(opts.out, ...hit.folder.split('/').filter(Boolean));
+            await mkdir(folder, { recursive: true });
+            await writeFile(join(folder, `${hit.id}.eml`), raw);
+            progress.update(++count);
+          }
+        } else {
+          const out = createWriteStream(opts.out);
+          async function* messages() {
+            for await (const hit of hits) {
+              yield { raw: await app.archive.readMessage(ctx, hit.id), from: hit.from || undefined, date: hit.date === null ? undefined : new Date(hit.date) };
+              progress.update(++count);
+            }
+          }
+          await writeMbox(messages(), out);
+          out.end();
+          await once(out, 'close');
+        }
+        progress.stop();
+        cli.out.write(`exported ${count} messages to ${opts.out}\n`);
+      });
+    });
+
+  program
+    .command('search')
+    .description('Search the archive with the query language of docs/search.md')
+    .addOption(tenantOption())
+    .option('--mailbox <name>', 'only this archive mailbox')
+    .option('--json', 'one JSON object per line: id, mailbox, folder, date, from, subject, sha256')
+    .option('--limit <n>', 'at most this many results', (v) => Number.parseInt(v, 10), 50)
+    .addOption(new Option('--sort <order>', 'newest first or best match first').choices(['date', 'relevance']).default('date'))
+    .argument('<query...>', 'the query, e.g. from:alice subject:"quarterly report" after:2024-01-01')
+    .action(async (words: string[], opts: { tenant: string; mailbox?: string; json?: boolean; limit: number; sort: 'date' | 'relevance' }) => {
+      if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new ValidationError('--limit must be a positive number');
+      await cli.withApp(async (app) => {
+        const ctx = await tenantContext(app, opts.tenant);
+        const page = await app.search.search(ctx, {
+          query: words.join(' '),
+          mailbox: opts.mailbox,
+          limit: opts.limit,
+          sort: opts.sort,
+          snippets: !opts.json,
+        });
+        for (const hit of page.results) {
+          if (opts.json) {
+            cli.out.write(
+              JSON.stringify({
+                id: hit.id,
+                mailbox: hit.mailbox,
+                folder: hit.folder,
+                date: hit.date === null ? null : new Date(hit.date).toISOString(),
+                from: hit.from,
+                subject: hit.subject,
+                sha256: hit.sha256,
+              }) + '\n',
+            );
+          } else {
+            cli.out.write(`${String(hit.id).padStart(7)}  ${formatDate(hit.date)}  ${hit.from.padEnd(30).slice(0, 30)}  ${hit.subject}\n`);
+            if (hit.snippet) cli.out.write(`         ${hit.snippet}\n`);
+          }
+        }
+        if (!opts.json) cli.out.write(`${page.results.length} result(s)${page.nextCursor ? ' (more available: raise --limit)' : ''}\n`);
+      });
+    });
+
+  program
+    .command('verify')
+    .description('Re-read every stored object, check its authentication tag and the SHA-256 of every message')
+    .option('--tenant <slug>', 'only this tenant (default: all tenants)')
+    .action(async (opts: { tenant?: string }) => {
+      await cli.withApp(async (app) => {
+        const tenants = opts.tenant ? [await app.tenants.findBySlug(opts.tenant)] : await app.tenants.listTenants();
+        let damaged = 0;
+        for (const tenant of tenants) {
+          const progress = createProgress(`verify ${tenant.slug}`, null);
+          const report = await app.archive.verify({ tenantId: tenant.id }, (done) => progress.update(done));
+          progress.stop();
+          cli.out.write(`tenant ${tenant.slug}: ${report.checked} messages checked, ${report.problems.length} damaged or missing\n`);
+          for (const problem of report.problems) {
+            cli.out.write(`  DAMAGED ${problem.locations.join(', ') || `content ${problem.contentId}`}: ${problem.problem}\n`);
+          }
+          damaged += report.problems.length;
+        }
+        if (damaged > 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('stats')
+    .description('Messages, raw bytes, stored bytes and index bytes per tenant')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      await cli.withApp(async (app) => {
+        const indexBytes = await app.archive.indexBytes();
+        const rows = [];
+        for (const tenant of await app.tenants.listTenants()) {
+          rows.push({ tenant: tenant.slug, ...(await app.archive.stats({ tenantId: tenant.id })) });
+        }
+        if (opts.json) {
+          cli.out.write(JSON.stringify({ tenants: rows, indexBytes }) + '\n');
+          return;
+        }
+        for (const row of rows) {
+          const ratio = row.distinctRawBytes > 0 ? (row.storedBytes / row.distinctRawBytes).toFixed(3) : '-';
+          cli.out.write(
+            `tenant ${row.tenant}: ${row.messages} messages (${row.distinctMessages} distinct), raw ${row.rawBytes} bytes, ` +
+              `stored ${row.storedBytes} bytes in ${row.objects} objects (stored/raw of distinct ${ratio})\n`,
+          );
+        }
+        cli.out.write(`full-text index: ${indexBytes} bytes\n`);
+      });
+    });
+
+  const keys = program.command('keys').description('Rotate encryption keys');
+  keys
+    .command('rotate-data')
+    .description("Give a tenant a new data key: new objects use it, existing ones stay readable under the old one")
+    .addOption(tenantOption())
+    .action(async (opts: { tenant: string }) => {
+      await cli.withApp(async (app) => {
+        const ctx = await tenantContext(app, opts.tenant);
+        const keyId = await app.tenants.rotateDataKey(ctx.tenantId);
+        cli.out.write(`tenant ${opts.tenant}: new data key ${keyId} is active\n`);
+      });
+    });
+  keys
+    .command('rotate-master')
+    .description('Re-wrap every tenant key under a new master key and replace <data>/master.key')
+    .action(async () => {
+      const config = cli.config();
+      if (config.masterKey) {
+        throw new ValidationError('the master key comes from POSTVAULT_MASTER_KEY: rotate it where you keep it, not here');
+      }
+      await cli.withApp(async (app) => {
+        const fresh = await replaceMasterKeyFile(app.config.dataDir, (newKey) => app.tenants.rewrapUnder(newKey));
+        loadOrCreateMasterKey(app.config.dataDir);
+        cli.out.write(`master key replaced; ${fresh} tenant keys re-wrapped\n`);
+      });
+    });
+}

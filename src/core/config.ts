@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const listener = (defaultPort: number) =>
+  z
+    .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(defaultPort) })
+    .prefault({});
+
+/** The whole configuration in one schema: file values first, POSTVAULT_* environment variables on top. */
+export const configSchema = z.object({
+  /** Where the database, the blobs and the master key live. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Base64 of 32 bytes; when unset the key is read from (or created in) <dataDir>/master.key. */
+  masterKey: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  http: listener(8080),
+  journalSmtp: listener(2525),
+  gatewaySmtp: listener(2526),
+  gatewayPop3: listener(1110),
+  /** Worker threads that parse, compress and encrypt during ingest. */
+  workers: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.max(1, availableParallelism())),
+  /** MIME leaf parts at least this large (encoded bytes) are stored once per tenant. */
+  partThreshold: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Environment variable → path in the schema. Listed here so `--help` and docs can show them. */
+export const environmentVariables: Record<string, string[]> = {
+  POSTVAULT_DATA_DIR: ['dataDir'],
+  POSTVAULT_MASTER_KEY: ['masterKey'],
+  POSTVAULT_LOG_LEVEL: ['logLevel'],
+  POSTVAULT_HTTP_HOST: ['http', 'host'],
+  POSTVAULT_HTTP_PORT: ['http', 'port'],
+  POSTVAULT_JOURNAL_SMTP_HOST: ['journalSmtp', 'host'],
+  POSTVAULT_JOURNAL_SMTP_PORT: ['journalSmtp', 'port'],
+  POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
+  POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],
+  POSTVAULT_GATEWAY_POP3_HOST: ['gatewayPop3', 'host'],
+  POSTVAULT_GATEWAY_POP3_PORT: ['gatewayPop3', 'port'],
+  POSTVAULT_WORKERS: ['workers'],
+  POSTVAULT_PART_THRESHOLD: ['partThreshold'],
+};
+
+function setPath(target: Record<string, unknown>, path: string[], value: string): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node[key] = typeof next === 'object' && next !== null ? next : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/**
+ * Parses the configuration once; the result is frozen and passed down explicitly, so no module
+ * reads process.env on its own.
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; configFile?: string; cwd?: string } = {}): Config {
+  const env = options.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  if (options.configFile) {
+    try {
+      raw = JSON.parse(readFileSync(options.configFile, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ValidationError(`cannot read config file ${options.configFile}: ${(error as Error).message}`);
+    }
+  }
+  for (const [name, path] of Object.entries(environmentVariables)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ValidationError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = { ...parsed.data, dataDir: resolve(options.cwd ?? process.cwd(), parsed.data.dataDir) };
+  return Object.freeze(config);
+}
