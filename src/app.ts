@@ -6,7 +6,11 @@ import { createPreparer } from './archive/preparer.js';
 import type { Config } from './core/config.js';
 import { KeyError } from './core/errors.js';
 import { loadOrCreateMasterKey } from './core/keys.js';
-import { completeMasterKeyRotation, hasPendingMasterKey, NEXT_MASTER_KEY_FILE } from './core/master-key-rotation.js';
+import {
+  completeMasterKeyRotation,
+  hasPendingMasterKey,
+  NEXT_MASTER_KEY_FILE,
+} from './core/master-key-rotation.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { openDatabase, type OpenedDatabase } from './db/database.js';
 import { SearchService } from './search/search.service.js';
@@ -36,7 +40,10 @@ async function openTenantKeys(config: Config, database: OpenedDatabase) {
   } catch (error) {
     // A rotation that re-wrapped the keys but crashed before replacing master.key: finish it.
     if (!(error instanceof KeyError) || config.masterKey || !hasPendingMasterKey(config.dataDir)) throw error;
-    const pending = loadOrCreateMasterKey(config.dataDir, readFileSync(join(config.dataDir, NEXT_MASTER_KEY_FILE), 'utf8').trim());
+    const pending = loadOrCreateMasterKey(
+      config.dataDir,
+      readFileSync(join(config.dataDir, NEXT_MASTER_KEY_FILE), 'utf8').trim(),
+    );
     const recovered = new TenantService(repository, pending);
     await recovered.checkMasterKey();
     completeMasterKeyRotation(config.dataDir);
@@ -44,7 +51,10 @@ async function openTenantKeys(config: Config, database: OpenedDatabase) {
   }
 }
 
-export async function openApp(config: Config, options: { workers?: number; logger?: Logger; blobFaults?: FsBlobStoreFaults } = {}): Promise<App> {
+export async function openApp(
+  config: Config,
+  options: { workers?: number; logger?: Logger; blobFaults?: FsBlobStoreFaults } = {},
+): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(join(config.dataDir, 'postvault.sqlite'));

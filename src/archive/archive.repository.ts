@@ -22,7 +22,13 @@ export interface IngestCommit {
     placements: Array<{ mailboxId: string; folderId: string; sortDate: number }>;
   }>;
   /** Copies of contents already archived. */
-  newCopies: Array<{ contentId: number; blobKey: string; mailboxId: string; folderId: string; sortDate: number }>;
+  newCopies: Array<{
+    contentId: number;
+    blobKey: string;
+    mailboxId: string;
+    folderId: string;
+    sortDate: number;
+  }>;
   archivedAt: number;
 }
 
@@ -46,7 +52,12 @@ export class ArchiveRepository {
   }
 
   findMailboxes(tenantId: string): Promise<ArchiveMailbox[]> {
-    return this.db.selectFrom('archive_mailboxes').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
+    return this.db
+      .selectFrom('archive_mailboxes')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('name')
+      .execute();
   }
 
   async insertMailbox(mailbox: ArchiveMailbox): Promise<void> {
@@ -64,7 +75,11 @@ export class ArchiveRepository {
   }
 
   async insertFolder(folder: Folder): Promise<void> {
-    await this.db.insertInto('folders').values(folder).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('folders')
+      .values(folder)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   findFolders(tenantId: string, mailboxId: string): Promise<Folder[]> {
@@ -135,7 +150,11 @@ export class ArchiveRepository {
           .where('key', '=', key)
           .execute();
       }
-      const addCopy = async (contentId: number, blobKey: string, p: { mailboxId: string; folderId: string; sortDate: number }) => {
+      const addCopy = async (
+        contentId: number,
+        blobKey: string,
+        p: { mailboxId: string; folderId: string; sortDate: number },
+      ) => {
         const row = await trx
           .insertInto('messages')
           .values({
@@ -261,7 +280,10 @@ export class ArchiveRepository {
       .executeTakeFirstOrThrow();
     const contents = await this.db
       .selectFrom('message_contents')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('raw')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('raw'),
+      ])
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
     const rawOfCopies = await this.db
@@ -272,7 +294,10 @@ export class ArchiveRepository {
       .executeTakeFirstOrThrow();
     const blobs = await this.db
       .selectFrom('blobs')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('stored_size'), sql<number>`0`).as('stored')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.coalesce(eb.fn.sum<number>('stored_size'), sql<number>`0`).as('stored'),
+      ])
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
     return {
@@ -287,7 +312,9 @@ export class ArchiveRepository {
 
   /** Bytes used by the full-text index (all tenants share the FTS5 shadow tables). */
   async indexBytes(): Promise<number> {
-    const row = await sql<{ bytes: number }>`select coalesce(sum(pgsize), 0) as bytes from dbstat where name like 'message_fts%'`
+    const row = await sql<{
+      bytes: number;
+    }>`select coalesce(sum(pgsize), 0) as bytes from dbstat where name like 'message_fts%'`
       .execute(this.db)
       .then((r) => r.rows[0]);
     return Number(row?.bytes ?? 0);

@@ -58,12 +58,22 @@ export class ArchiveService {
     return mailbox;
   }
 
-  async ensureMailbox(ctx: TenantContext, name: string, kind: ArchiveMailbox['kind'] = 'user'): Promise<ArchiveMailbox> {
+  async ensureMailbox(
+    ctx: TenantContext,
+    name: string,
+    kind: ArchiveMailbox['kind'] = 'user',
+  ): Promise<ArchiveMailbox> {
     const trimmed = name.trim();
     if (!trimmed) throw new ValidationError('a mailbox name is required');
     const existing = await this.deps.repository.findMailboxByName(ctx.tenantId, trimmed);
     if (existing) return existing;
-    const mailbox: ArchiveMailbox = { id: newId(), tenant_id: ctx.tenantId, name: trimmed, kind, created_at: this.clock() };
+    const mailbox: ArchiveMailbox = {
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      name: trimmed,
+      kind,
+      created_at: this.clock(),
+    };
     await this.deps.repository.insertMailbox(mailbox);
     return mailbox;
   }
@@ -112,9 +122,9 @@ export class ArchiveService {
 
     // Parse and encrypt only what the archive does not have yet; the commit re-checks under the lock.
     const known = new Set(
-      (await this.deps.repository.findContentsByBlobKeys(ctx.tenantId, unique(keyed.map((k) => k.blobKey)))).map(
-        (c) => c.blob_key,
-      ),
+      (
+        await this.deps.repository.findContentsByBlobKeys(ctx.tenantId, unique(keyed.map((k) => k.blobKey)))
+      ).map((c) => c.blob_key),
     );
     const dataKey = keyring.dataKeys.get(keyring.activeDataKeyId)!;
     const prepared = new Map<string, Promise<PreparedMessage>>();
@@ -154,18 +164,35 @@ export class ArchiveService {
     const tenantId = ctx.tenantId;
     const now = this.clock();
     const existingContents = new Map(
-      (await repository.findContentsByBlobKeys(tenantId, unique(keyed.map((k) => k.blobKey)))).map((c) => [c.blob_key, c]),
+      (await repository.findContentsByBlobKeys(tenantId, unique(keyed.map((k) => k.blobKey)))).map((c) => [
+        c.blob_key,
+        c,
+      ]),
     );
     const existingCopies = new Set(
-      (await repository.findCopies(tenantId, [...existingContents.values()].map((c) => c.id))).map(
-        (c) => `${c.folder_id}:${c.content_id}`,
-      ),
+      (
+        await repository.findCopies(
+          tenantId,
+          [...existingContents.values()].map((c) => c.id),
+        )
+      ).map((c) => `${c.folder_id}:${c.content_id}`),
     );
 
-    const commit: IngestCommit = { newBlobs: [], partRefIncrements: new Map(), newContents: [], newCopies: [], archivedAt: now };
+    const commit: IngestCommit = {
+      newBlobs: [],
+      partRefIncrements: new Map(),
+      newContents: [],
+      newCopies: [],
+      archivedAt: now,
+    };
     const newContentByKey = new Map<string, IngestCommit['newContents'][number]>();
     const placed = new Set<string>();
-    type Pending = { pending: string; blobKey: string; folderId: string; status: 'archived' | 'copy' | 'duplicate' };
+    type Pending = {
+      pending: string;
+      blobKey: string;
+      folderId: string;
+      status: 'archived' | 'copy' | 'duplicate';
+    };
     const outcomes: Array<ArchiveOutcome | Pending> = [];
     const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
     const candidatePartKeys = new Set<string>();
@@ -184,13 +211,23 @@ export class ArchiveService {
           continue;
         }
         placed.add(copyKey);
-        commit.newCopies.push({ contentId: existing.id, blobKey, mailboxId, folderId, sortDate: existing.date ?? now });
+        commit.newCopies.push({
+          contentId: existing.id,
+          blobKey,
+          mailboxId,
+          folderId,
+          sortDate: existing.date ?? now,
+        });
         outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'copy' });
         continue;
       }
       const prepared = preparedResults.get(blobKey);
       if (!prepared || prepared instanceof Error) {
-        outcomes.push({ sourceRef: item.sourceRef, status: 'failed', error: prepared?.message ?? 'not prepared' });
+        outcomes.push({
+          sourceRef: item.sourceRef,
+          status: 'failed',
+          error: prepared?.message ?? 'not prepared',
+        });
         continue;
       }
       let entry = newContentByKey.get(blobKey);
@@ -204,7 +241,8 @@ export class ArchiveService {
           objectsToWrite.push({ key: object.key, data: object.data });
           commit.newBlobs.push(blobOf(object));
         }
-        for (const key of prepared.partKeys) commit.partRefIncrements.set(key, (commit.partRefIncrements.get(key) ?? 0) + 1);
+        for (const key of prepared.partKeys)
+          commit.partRefIncrements.set(key, (commit.partRefIncrements.get(key) ?? 0) + 1);
         const p = prepared.parsed;
         entry = {
           content: {
@@ -239,7 +277,12 @@ export class ArchiveService {
       }
       placed.add(copyKey);
       entry.placements.push({ mailboxId, folderId, sortDate: prepared.parsed.date ?? now });
-      outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: entry.placements.length > 1 ? 'copy' : 'archived' });
+      outcomes.push({
+        pending: item.sourceRef,
+        blobKey,
+        folderId,
+        status: entry.placements.length > 1 ? 'copy' : 'archived',
+      });
     }
 
     // Objects first, then the rows that point at them: a crash in between leaves unreferenced
@@ -283,7 +326,12 @@ export class ArchiveService {
     );
   }
 
-  private async readContent(ctx: TenantContext, blobKey: string, sha256: string, label: string): Promise<Buffer> {
+  private async readContent(
+    ctx: TenantContext,
+    blobKey: string,
+    sha256: string,
+    label: string,
+  ): Promise<Buffer> {
     try {
       const object = await this.readObject(ctx, blobKey);
       const raw =
@@ -306,7 +354,10 @@ export class ArchiveService {
    * Re-reads every object of the tenant, checks each GCM tag and the SHA-256 of each reassembled
    * message, and names every damaged or missing one by message.
    */
-  async verify(ctx: TenantContext, onProgress?: (done: number) => void): Promise<{ checked: number; problems: VerifyProblem[] }> {
+  async verify(
+    ctx: TenantContext,
+    onProgress?: (done: number) => void,
+  ): Promise<{ checked: number; problems: VerifyProblem[] }> {
     const problems: VerifyProblem[] = [];
     let afterId = 0;
     let checked = 0;
@@ -342,7 +393,12 @@ export class ArchiveService {
   }
 }
 
-function blobOf(object: { key: string; kind: 'message' | 'part'; rawSize: number; data: Uint8Array }): NewBlob {
+function blobOf(object: {
+  key: string;
+  kind: 'message' | 'part';
+  rawSize: number;
+  data: Uint8Array;
+}): NewBlob {
   return { key: object.key, kind: object.kind, rawSize: object.rawSize, storedSize: object.data.byteLength };
 }
 

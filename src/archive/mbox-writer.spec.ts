@@ -37,7 +37,9 @@ async function readBack(mbox: Buffer): Promise<Buffer[]> {
 }
 
 async function corpusMessages(): Promise<Buffer[]> {
-  const files = readdirSync(TIKA).filter((f) => f.endsWith('.mbox')).sort();
+  const files = readdirSync(TIKA)
+    .filter((f) => f.endsWith('.mbox'))
+    .sort();
   const out: Buffer[] = [];
   for (const f of files) out.push(...(await readBack(readFileSync(join(TIKA, f)))));
   return out;
@@ -60,16 +62,24 @@ describe('writeMbox', () => {
       '\n',
       'Subject: x\n\nends with two blank lines\n\n\n',
     ].map((s) => Buffer.from(s));
-    const mbox = await writeToBuffer(messages.map((raw) => ({ raw, from: 'a b@c', date: new Date(Date.UTC(2009, 5, 1, 4, 28, 28)) })));
+    const mbox = await writeToBuffer(
+      messages.map((raw) => ({ raw, from: 'a b@c', date: new Date(Date.UTC(2009, 5, 1, 4, 28, 28)) })),
+    );
     expect(await readBack(mbox)).toEqual(messages);
     expect(mbox.toString().startsWith('From a_b@c Mon Jun  1 04:28:28 2009\n')).toBe(true);
     expect(mbox.toString()).toContain('\n>From here on\n>>From quoted\n>>>From twice\n');
   });
 
   it('adds a line break to a message without one; that break is the one thing a round trip adds', async () => {
-    const messages = ['Subject: no eol\n\nFrom x\nlast', 'Subject: crlf\r\n\r\nlast', 'bare cr\r'].map((s) => Buffer.from(s));
+    const messages = ['Subject: no eol\n\nFrom x\nlast', 'Subject: crlf\r\n\r\nlast', 'bare cr\r'].map((s) =>
+      Buffer.from(s),
+    );
     const back = await readBack(await writeToBuffer(messages.map((raw) => ({ raw }))));
-    expect(back.map((b) => b.toString())).toEqual(['Subject: no eol\n\nFrom x\nlast\n', 'Subject: crlf\r\n\r\nlast\r\n', 'bare cr\r\n']);
+    expect(back.map((b) => b.toString())).toEqual([
+      'Subject: no eol\n\nFrom x\nlast\n',
+      'Subject: crlf\r\n\r\nlast\r\n',
+      'bare cr\r\n',
+    ]);
   });
 
   it('writes a MAILER-DAEMON epoch separator when sender and date are unknown, and does not end the stream', async () => {

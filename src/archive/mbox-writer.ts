@@ -57,7 +57,10 @@ function lineBreakOf(raw: Buffer): Buffer {
 export function mboxPieces(message: MboxWriterMessage): Buffer[] {
   const { raw } = message;
   const eol = lineBreakOf(raw);
-  const pieces: Buffer[] = [Buffer.from(`From ${envelopeSender(message.from)} ${asctime(message.date)}`), eol];
+  const pieces: Buffer[] = [
+    Buffer.from(`From ${envelopeSender(message.from)} ${asctime(message.date)}`),
+    eol,
+  ];
   let copied = 0;
   let lineStart = 0;
   while (lineStart < raw.length) {
@@ -71,13 +74,19 @@ export function mboxPieces(message: MboxWriterMessage): Buffer[] {
     lineStart = nl + 1;
   }
   if (copied < raw.length) pieces.push(raw.subarray(copied));
-  if (raw.length === 0 || raw[raw.length - 1] !== LF) pieces.push(raw[raw.length - 1] === CR ? Buffer.from('\n') : eol);
+  if (raw.length === 0 || raw[raw.length - 1] !== LF)
+    pieces.push(raw[raw.length - 1] === CR ? Buffer.from('\n') : eol);
   pieces.push(eol);
   return pieces;
 }
 
 function envelopeSender(from: string | undefined): string {
-  const cleaned = (from ?? '').replace(/[\s\x00-\x1f\x7f]+/g, '_');
+  // The separator line is split on spaces by readers, so the sender must be one printable token.
+  let cleaned = '';
+  for (const char of from ?? '') {
+    const code = char.codePointAt(0) ?? 0;
+    cleaned += code <= 0x20 || code === 0x7f || /\s/.test(char) ? '_' : char;
+  }
   return cleaned === '' ? 'MAILER-DAEMON' : cleaned;
 }
 

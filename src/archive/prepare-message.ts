@@ -25,23 +25,43 @@ export async function prepareMessage(request: PrepareRequest): Promise<PreparedM
   const parsed = await parseMessage(raw);
 
   const encode = (plain: Uint8Array, key: string, kind: 'message' | 'skeleton' | 'part') =>
-    encodeObject(plain, { kind, keyId: request.dataKeyId, key: dataKey, aad: objectAad(request.tenantId, key) });
+    encodeObject(plain, {
+      kind,
+      keyId: request.dataKeyId,
+      key: dataKey,
+      aad: objectAad(request.tenantId, key),
+    });
 
   const objects: PreparedObject[] = [];
   const partKeys: string[] = [];
   const ranges = findLargePartBodies(raw, request.partThreshold);
   if (ranges.length > 0) {
     const { skeleton, parts } = splitMessage(raw, ranges, (bytes) => blobKeyOf(dedupKey, bytes));
-    objects.push({ key: blobKey, kind: 'message', rawSize: raw.length, data: encode(skeleton, blobKey, 'skeleton') });
+    objects.push({
+      key: blobKey,
+      kind: 'message',
+      rawSize: raw.length,
+      data: encode(skeleton, blobKey, 'skeleton'),
+    });
     const seen = new Set<string>();
     for (const part of parts) {
       partKeys.push(part.key);
       if (seen.has(part.key)) continue;
       seen.add(part.key);
-      objects.push({ key: part.key, kind: 'part', rawSize: part.bytes.length, data: encode(part.bytes, part.key, 'part') });
+      objects.push({
+        key: part.key,
+        kind: 'part',
+        rawSize: part.bytes.length,
+        data: encode(part.bytes, part.key, 'part'),
+      });
     }
   } else {
-    objects.push({ key: blobKey, kind: 'message', rawSize: raw.length, data: encode(raw, blobKey, 'message') });
+    objects.push({
+      key: blobKey,
+      kind: 'message',
+      rawSize: raw.length,
+      data: encode(raw, blobKey, 'message'),
+    });
   }
 
   const fts: FtsDocument = {
@@ -67,7 +87,11 @@ export async function prepareMessage(request: PrepareRequest): Promise<PreparedM
       replyTo: parsed.replyTo,
       subject: parsed.subject,
       problems: parsed.problems,
-      attachments: parsed.attachments.map(({ filename, contentType, size }) => ({ filename, contentType, size })),
+      attachments: parsed.attachments.map(({ filename, contentType, size }) => ({
+        filename,
+        contentType,
+        size,
+      })),
     },
     fts,
     objects,

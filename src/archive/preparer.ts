@@ -21,8 +21,7 @@ export class WorkerPoolPreparer implements Preparer {
       filename: fileURLToPath(new URL('./prepare.worker.js', import.meta.url)),
       minThreads: threads,
       maxThreads: threads,
-      // Enough queued work to keep every thread busy while the writer commits a group.
-      maxQueue: threads * 64,
+      // No queue cap here: callers bound the work in flight (a few ingest groups at a time).
     });
   }
 

@@ -168,7 +168,8 @@ const fieldChecks: { file: string; what: string; ok: (d: Digest) => boolean }[] 
   {
     file: 'tika/testRFC822_multipart_attachments.eml',
     what: 'attachment names "Test TxtA.txt", "Test TxtB.txt"',
-    ok: (d) => ['Test TxtA.txt', 'Test TxtB.txt'].every((n) => d.attachments.some((a) => a.startsWith(`${n}|`))),
+    ok: (d) =>
+      ['Test TxtA.txt', 'Test TxtB.txt'].every((n) => d.attachments.some((a) => a.startsWith(`${n}|`))),
   },
   {
     file: 'tika/testRFC822-limitedheaders',

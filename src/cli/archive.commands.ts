@@ -20,17 +20,23 @@ async function tenantContext(app: App, slug: string) {
   return { tenantId: tenant.id };
 }
 
-const formatDate = (ms: number | null) => (ms === null ? '(no date)       ' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+const formatDate = (ms: number | null) =>
+  ms === null ? '(no date)       ' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 export function registerArchiveCommands(program: Command, cli: CliContext): void {
   program
     .command('import')
-    .description('Archive EML files, folders of them (recursive), MBOX files (mboxo/mboxrd) and PST/OST files')
+    .description(
+      'Archive EML files, folders of them (recursive), MBOX files (mboxo/mboxrd) and PST/OST files',
+    )
     .addOption(tenantOption())
     .requiredOption('--mailbox <name>', 'archive mailbox to import into (created when missing)')
     .option('--folder <path>', 'folder inside the mailbox, e.g. "Imported/2024"', '')
     .argument('<paths...>', 'files or folders to import')
-    .addHelpText('after', '\nRe-running the same import archives nothing twice. Exit code 1 when any message could not be archived.')
+    .addHelpText(
+      'after',
+      '\nRe-running the same import archives nothing twice. Exit code 1 when any message could not be archived.',
+    )
     .action(async (paths: string[], opts: { tenant: string; mailbox: string; folder: string }) => {
       await cli.withApp(async (app) => {
         const ctx = await tenantContext(app, opts.tenant);
@@ -41,7 +47,10 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
           folder: opts.folder,
           paths,
           onProgress: (s) =>
-            progress.update(s.archived + s.copies + s.duplicates + s.failed.length, { bytes: s.bytes, failed: s.failed.length }),
+            progress.update(s.archived + s.copies + s.duplicates + s.failed.length, {
+              bytes: s.bytes,
+              failed: s.failed.length,
+            }),
         });
         progress.stop();
         cli.out.write(
@@ -58,44 +67,62 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
 
   program
     .command('export')
-    .description('Export the messages of a mailbox (or those matching a query) byte-identical, as EML files or one MBOX')
+    .description(
+      'Export the messages of a mailbox (or those matching a query) byte-identical, as EML files or one MBOX',
+    )
     .addOption(tenantOption())
     .requiredOption('--mailbox <name>', 'archive mailbox to export')
     .option('--query <query>', 'only messages matching this search (docs/search.md)')
-    .addOption(new Option('--format <format>', 'eml: a folder of .eml files; mbox: one mboxrd file').choices(['eml', 'mbox']).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'eml: a folder of .eml files; mbox: one mboxrd file')
+        .choices(['eml', 'mbox'])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--out <path>', 'target folder (eml) or file (mbox)')
-    .action(async (opts: { tenant: string; mailbox: string; query?: string; format: 'eml' | 'mbox'; out: string }) => {
-      await cli.withApp(async (app) => {
-        const ctx = await tenantContext(app, opts.tenant);
-        await app.archive.findMailbox(ctx, opts.mailbox);
-        const hits = app.search.iterate(ctx, { query: opts.query ?? '', mailbox: opts.mailbox });
-        const progress = createProgress('export', null);
-        let count = 0;
-        if (opts.format === 'eml') {
-          await mkdir(opts.out, { recursive: true });
-          for await (const hit of hits) {
-            const raw = await app.archive.readMessage(ctx, hit.id);
-            const folder = join(opts.out, ...hit.folder.split('/').filter(Boolean));
-            await mkdir(folder, { recursive: true });
-            await writeFile(join(folder, `${hit.id}.eml`), raw);
-            progress.update(++count);
-          }
-        } else {
-          const out = createWriteStream(opts.out);
-          async function* messages() {
+    .action(
+      async (opts: {
+        tenant: string;
+        mailbox: string;
+        query?: string;
+        format: 'eml' | 'mbox';
+        out: string;
+      }) => {
+        await cli.withApp(async (app) => {
+          const ctx = await tenantContext(app, opts.tenant);
+          await app.archive.findMailbox(ctx, opts.mailbox);
+          const hits = app.search.iterate(ctx, { query: opts.query ?? '', mailbox: opts.mailbox });
+          const progress = createProgress('export', null);
+          let count = 0;
+          if (opts.format === 'eml') {
+            await mkdir(opts.out, { recursive: true });
             for await (const hit of hits) {
-              yield { raw: await app.archive.readMessage(ctx, hit.id), from: hit.from || undefined, date: hit.date === null ? undefined : new Date(hit.date) };
+              const raw = await app.archive.readMessage(ctx, hit.id);
+              const folder = join(opts.out, ...hit.folder.split('/').filter(Boolean));
+              await mkdir(folder, { recursive: true });
+              await writeFile(join(folder, `${hit.id}.eml`), raw);
               progress.update(++count);
             }
+          } else {
+            const out = createWriteStream(opts.out);
+            async function* messages() {
+              for await (const hit of hits) {
+                yield {
+                  raw: await app.archive.readMessage(ctx, hit.id),
+                  from: hit.from || undefined,
+                  date: hit.date === null ? undefined : new Date(hit.date),
+                };
+                progress.update(++count);
+              }
+            }
+            await writeMbox(messages(), out);
+            out.end();
+            await once(out, 'close');
           }
-          await writeMbox(messages(), out);
-          out.end();
-          await once(out, 'close');
-        }
-        progress.stop();
-        cli.out.write(`exported ${count} messages to ${opts.out}\n`);
-      });
-    });
+          progress.stop();
+          cli.out.write(`exported ${count} messages to ${opts.out}\n`);
+        });
+      },
+    );
 
   program
     .command('search')
@@ -104,40 +131,55 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
     .option('--mailbox <name>', 'only this archive mailbox')
     .option('--json', 'one JSON object per line: id, mailbox, folder, date, from, subject, sha256')
     .option('--limit <n>', 'at most this many results', (v) => Number.parseInt(v, 10), 50)
-    .addOption(new Option('--sort <order>', 'newest first or best match first').choices(['date', 'relevance']).default('date'))
+    .addOption(
+      new Option('--sort <order>', 'newest first or best match first')
+        .choices(['date', 'relevance'])
+        .default('date'),
+    )
     .argument('<query...>', 'the query, e.g. from:alice subject:"quarterly report" after:2024-01-01')
-    .action(async (words: string[], opts: { tenant: string; mailbox?: string; json?: boolean; limit: number; sort: 'date' | 'relevance' }) => {
-      if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new ValidationError('--limit must be a positive number');
-      await cli.withApp(async (app) => {
-        const ctx = await tenantContext(app, opts.tenant);
-        const page = await app.search.search(ctx, {
-          query: words.join(' '),
-          mailbox: opts.mailbox,
-          limit: opts.limit,
-          sort: opts.sort,
-          snippets: !opts.json,
-        });
-        for (const hit of page.results) {
-          if (opts.json) {
-            cli.out.write(
-              JSON.stringify({
-                id: hit.id,
-                mailbox: hit.mailbox,
-                folder: hit.folder,
-                date: hit.date === null ? null : new Date(hit.date).toISOString(),
-                from: hit.from,
-                subject: hit.subject,
-                sha256: hit.sha256,
-              }) + '\n',
-            );
-          } else {
-            cli.out.write(`${String(hit.id).padStart(7)}  ${formatDate(hit.date)}  ${hit.from.padEnd(30).slice(0, 30)}  ${hit.subject}\n`);
-            if (hit.snippet) cli.out.write(`         ${hit.snippet}\n`);
+    .action(
+      async (
+        words: string[],
+        opts: { tenant: string; mailbox?: string; json?: boolean; limit: number; sort: 'date' | 'relevance' },
+      ) => {
+        if (!Number.isInteger(opts.limit) || opts.limit < 1)
+          throw new ValidationError('--limit must be a positive number');
+        await cli.withApp(async (app) => {
+          const ctx = await tenantContext(app, opts.tenant);
+          const page = await app.search.search(ctx, {
+            query: words.join(' '),
+            mailbox: opts.mailbox,
+            limit: opts.limit,
+            sort: opts.sort,
+            snippets: !opts.json,
+          });
+          for (const hit of page.results) {
+            if (opts.json) {
+              cli.out.write(
+                JSON.stringify({
+                  id: hit.id,
+                  mailbox: hit.mailbox,
+                  folder: hit.folder,
+                  date: hit.date === null ? null : new Date(hit.date).toISOString(),
+                  from: hit.from,
+                  subject: hit.subject,
+                  sha256: hit.sha256,
+                }) + '\n',
+              );
+            } else {
+              cli.out.write(
+                `${String(hit.id).padStart(7)}  ${formatDate(hit.date)}  ${hit.from.padEnd(30).slice(0, 30)}  ${hit.subject}\n`,
+              );
+              if (hit.snippet) cli.out.write(`         ${hit.snippet}\n`);
+            }
           }
-        }
-        if (!opts.json) cli.out.write(`${page.results.length} result(s)${page.nextCursor ? ' (more available: raise --limit)' : ''}\n`);
-      });
-    });
+          if (!opts.json)
+            cli.out.write(
+              `${page.results.length} result(s)${page.nextCursor ? ' (more available: raise --limit)' : ''}\n`,
+            );
+        });
+      },
+    );
 
   program
     .command('verify')
@@ -145,15 +187,21 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
     .option('--tenant <slug>', 'only this tenant (default: all tenants)')
     .action(async (opts: { tenant?: string }) => {
       await cli.withApp(async (app) => {
-        const tenants = opts.tenant ? [await app.tenants.findBySlug(opts.tenant)] : await app.tenants.listTenants();
+        const tenants = opts.tenant
+          ? [await app.tenants.findBySlug(opts.tenant)]
+          : await app.tenants.listTenants();
         let damaged = 0;
         for (const tenant of tenants) {
           const progress = createProgress(`verify ${tenant.slug}`, null);
           const report = await app.archive.verify({ tenantId: tenant.id }, (done) => progress.update(done));
           progress.stop();
-          cli.out.write(`tenant ${tenant.slug}: ${report.checked} messages checked, ${report.problems.length} damaged or missing\n`);
+          cli.out.write(
+            `tenant ${tenant.slug}: ${report.checked} messages checked, ${report.problems.length} damaged or missing\n`,
+          );
           for (const problem of report.problems) {
-            cli.out.write(`  DAMAGED ${problem.locations.join(', ') || `content ${problem.contentId}`}: ${problem.problem}\n`);
+            cli.out.write(
+              `  DAMAGED ${problem.locations.join(', ') || `content ${problem.contentId}`}: ${problem.problem}\n`,
+            );
           }
           damaged += report.problems.length;
         }
@@ -190,7 +238,9 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
   const keys = program.command('keys').description('Rotate encryption keys');
   keys
     .command('rotate-data')
-    .description("Give a tenant a new data key: new objects use it, existing ones stay readable under the old one")
+    .description(
+      'Give a tenant a new data key: new objects use it, existing ones stay readable under the old one',
+    )
     .addOption(tenantOption())
     .action(async (opts: { tenant: string }) => {
       await cli.withApp(async (app) => {
@@ -205,10 +255,14 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
     .action(async () => {
       const config = cli.config();
       if (config.masterKey) {
-        throw new ValidationError('the master key comes from POSTVAULT_MASTER_KEY: rotate it where you keep it, not here');
+        throw new ValidationError(
+          'the master key comes from POSTVAULT_MASTER_KEY: rotate it where you keep it, not here',
+        );
       }
       await cli.withApp(async (app) => {
-        const fresh = await replaceMasterKeyFile(app.config.dataDir, (newKey) => app.tenants.rewrapUnder(newKey));
+        const fresh = await replaceMasterKeyFile(app.config.dataDir, (newKey) =>
+          app.tenants.rewrapUnder(newKey),
+        );
         loadOrCreateMasterKey(app.config.dataDir);
         cli.out.write(`master key replaced; ${fresh} tenant keys re-wrapped\n`);
       });

@@ -9,7 +9,11 @@ export interface Progress {
  * A bar with count, rate and ETA on a terminal; on a pipe or in CI, one plain line every few
  * seconds so logs stay readable.
  */
-export function createProgress(label: string, totalBytes: number | null, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  totalBytes: number | null,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const started = Date.now();
   const rate = (done: number) => (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(0);
   if (stream.isTTY) {
@@ -25,7 +29,11 @@ export function createProgress(label: string, totalBytes: number | null, stream:
     bar.start(totalBytes ?? 1, 0, { count: 0, rate: '0', failed: 0 });
     return {
       update(done, extra) {
-        bar.update(Math.min(extra?.bytes ?? 0, totalBytes ?? 1), { count: done, rate: rate(done), failed: extra?.failed ?? 0 });
+        bar.update(Math.min(extra?.bytes ?? 0, totalBytes ?? 1), {
+          count: done,
+          rate: rate(done),
+          failed: extra?.failed ?? 0,
+        });
       },
       stop() {
         bar.stop();

@@ -6,9 +6,7 @@ import { ValidationError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const listener = (defaultPort: number) =>
-  z
-    .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(defaultPort) })
-    .prefault({});
+  z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(defaultPort) }).prefault({});
 
 /** The whole configuration in one schema: file values first, POSTVAULT_* environment variables on top. */
 export const configSchema = z.object({
@@ -22,12 +20,7 @@ export const configSchema = z.object({
   gatewaySmtp: listener(2526),
   gatewayPop3: listener(1110),
   /** Worker threads that parse, compress and encrypt during ingest. */
-  workers: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(64)
-    .default(Math.max(1, availableParallelism())),
+  workers: z.coerce.number().int().min(0).max(64).default(Math.max(1, availableParallelism())),
   /** MIME leaf parts at least this large (encoded bytes) are stored once per tenant. */
   partThreshold: z.coerce
     .number()
@@ -69,7 +62,9 @@ function setPath(target: Record<string, unknown>, path: string[], value: string)
  * Parses the configuration once; the result is frozen and passed down explicitly, so no module
  * reads process.env on its own.
  */
-export function loadConfig(options: { env?: NodeJS.ProcessEnv; configFile?: string; cwd?: string } = {}): Config {
+export function loadConfig(
+  options: { env?: NodeJS.ProcessEnv; configFile?: string; cwd?: string } = {},
+): Config {
   const env = options.env ?? process.env;
   let raw: Record<string, unknown> = {};
   if (options.configFile) {

@@ -29,7 +29,10 @@ function fsyncDirectory(dir: string): void {
  * that opens: the new key is saved as master.key.next, the tenant keys are re-wrapped in one
  * transaction, then master.key.next replaces master.key. `openApp` finishes an interrupted rotation.
  */
-export async function replaceMasterKeyFile(dataDir: string, rewrap: (newKey: Buffer) => Promise<number>): Promise<number> {
+export async function replaceMasterKeyFile(
+  dataDir: string,
+  rewrap: (newKey: Buffer) => Promise<number>,
+): Promise<number> {
   const newKey = randomBytes(32);
   const next = join(dataDir, NEXT_MASTER_KEY_FILE);
   writeDurably(next, newKey.toString('base64') + '\n');

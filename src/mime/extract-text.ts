@@ -27,15 +27,38 @@ export type DocumentKind = 'pdf' | 'docx' | 'xlsx' | 'text' | 'html' | 'tnef' | 
 export function detectDocumentKind(data: Uint8Array, contentType: string, filename: string): DocumentKind {
   const type = contentType.toLowerCase();
   const ext = /\.([a-z0-9]{1,5})$/i.exec(filename)?.[1]?.toLowerCase() ?? '';
-  if (type === 'application/pdf' || ext === 'pdf' || startsWith(data, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'pdf';
-  if (type === 'application/ms-tnef' || type === 'application/vnd.ms-tnef' || filename.toLowerCase() === 'winmail.dat' ||
-    startsWith(data, [0x78, 0x9f, 0x3e, 0x22])) return 'tnef';
-  if (type === 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' || ext === 'docx' || ext === 'docm') return 'docx';
-  if (type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' || ext === 'xlsx' || ext === 'xlsm') return 'xlsx';
+  if (type === 'application/pdf' || ext === 'pdf' || startsWith(data, [0x25, 0x50, 0x44, 0x46, 0x2d]))
+    return 'pdf';
+  if (
+    type === 'application/ms-tnef' ||
+    type === 'application/vnd.ms-tnef' ||
+    filename.toLowerCase() === 'winmail.dat' ||
+    startsWith(data, [0x78, 0x9f, 0x3e, 0x22])
+  )
+    return 'tnef';
+  if (
+    type === 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' ||
+    ext === 'docx' ||
+    ext === 'docm'
+  )
+    return 'docx';
+  if (
+    type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' ||
+    ext === 'xlsx' ||
+    ext === 'xlsm'
+  )
+    return 'xlsx';
   if (type === 'text/html' || ext === 'htm' || ext === 'html') return 'html';
-  if (type.startsWith('text/') || type === 'message/delivery-status' || type === 'message/feedback-report' ||
-    type === 'message/disposition-notification' || type === 'application/json' || type === 'application/xml' ||
-    ['txt', 'csv', 'log', 'md', 'xml', 'json', 'ics', 'vcf', 'eml'].includes(ext)) return 'text';
+  if (
+    type.startsWith('text/') ||
+    type === 'message/delivery-status' ||
+    type === 'message/feedback-report' ||
+    type === 'message/disposition-notification' ||
+    type === 'application/json' ||
+    type === 'application/xml' ||
+    ['txt', 'csv', 'log', 'md', 'xml', 'json', 'ics', 'vcf', 'eml'].includes(ext)
+  )
+    return 'text';
   return 'none';
 }
 
@@ -59,7 +82,10 @@ export async function extractAttachmentText(
   const kind = detectDocumentKind(data, contentType, filename);
   if (kind === 'none' || data.length === 0) return { text: '', problems: [] };
   if (data.length > lim.maxInputBytes) {
-    return { text: '', problems: [`${kind} not extracted: ${data.length} bytes exceeds the ${lim.maxInputBytes}-byte cap`] };
+    return {
+      text: '',
+      problems: [`${kind} not extracted: ${data.length} bytes exceeds the ${lim.maxInputBytes}-byte cap`],
+    };
   }
   try {
     switch (kind) {
@@ -83,7 +109,10 @@ export async function extractAttachmentText(
 
 function capText(text: string, lim: ExtractionLimits, kind: string): ExtractionResult {
   if (text.length <= lim.maxTextChars) return { text, problems: [] };
-  return { text: text.slice(0, lim.maxTextChars), problems: [`${kind} text truncated at ${lim.maxTextChars} characters`] };
+  return {
+    text: text.slice(0, lim.maxTextChars),
+    problems: [`${kind} text truncated at ${lim.maxTextChars} characters`],
+  };
 }
 
 function errorMessage(err: unknown): string {
@@ -98,7 +127,11 @@ export function decoderFor(charset: string): TextDecoder | null {
   let decoder = decoders.get(label);
   if (decoder !== undefined) return decoder;
   decoder = null;
-  const candidates = [label, label.replace(/^(?:x-|cs)/, ''), label.replace(/^(?:x-|cs)/, '').replace(/[\s._-]+/g, '')];
+  const candidates = [
+    label,
+    label.replace(/^(?:x-|cs)/, ''),
+    label.replace(/^(?:x-|cs)/, '').replace(/[\s._-]+/g, ''),
+  ];
   const cp = /^(?:cp|windows|ms|ibm)[-_]?(\d+)$/.exec(label);
   if (cp) candidates.push(`windows-${cp[1]}`, `ibm${cp[1]}`);
   for (const candidate of candidates) {
@@ -118,7 +151,9 @@ export function decoderFor(charset: string): TextDecoder | null {
 export function decodeText(data: Uint8Array, charset?: string): string {
   const declared = charset ? decoderFor(charset) : null;
   if (declared) return declared.decode(data);
-  return isUtf8(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') : latin1.decode(data);
+  return isUtf8(data)
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+    : latin1.decode(data);
 }
 const latin1 = new TextDecoder('windows-1252');
 
@@ -133,7 +168,10 @@ function loadPdfJs(): Promise<PdfJs> {
   return pdfjs;
 }
 
-export async function extractPdfText(data: Uint8Array, limits: Partial<ExtractionLimits> = {}): Promise<ExtractionResult> {
+export async function extractPdfText(
+  data: Uint8Array,
+  limits: Partial<ExtractionLimits> = {},
+): Promise<ExtractionResult> {
   const lim = { ...defaultExtractionLimits, ...limits };
   const deadline = Date.now() + lim.timeoutMs;
   const { getDocument, VerbosityLevel } = await loadPdfJs();
@@ -151,7 +189,8 @@ export async function extractPdfText(data: Uint8Array, limits: Partial<Extractio
   let text = '';
   try {
     const doc = await withDeadline(task.promise, deadline, () => void task.destroy());
-    if (doc === timedOut) return { text: '', problems: ['PDF text extraction timed out while opening the document'] };
+    if (doc === timedOut)
+      return { text: '', problems: ['PDF text extraction timed out while opening the document'] };
     try {
       for (let pageNumber = 1; pageNumber <= doc.numPages; pageNumber++) {
         if (Date.now() > deadline) {
@@ -168,7 +207,10 @@ export async function extractPdfText(data: Uint8Array, limits: Partial<Extractio
         text += parts.join('') + '\n';
         if (text.length >= lim.maxTextChars) {
           text = text.slice(0, lim.maxTextChars);
-          if (pageNumber < doc.numPages) problems.push(`PDF text truncated at ${lim.maxTextChars} characters (page ${pageNumber} of ${doc.numPages})`);
+          if (pageNumber < doc.numPages)
+            problems.push(
+              `PDF text truncated at ${lim.maxTextChars} characters (page ${pageNumber} of ${doc.numPages})`,
+            );
           break;
         }
       }
@@ -188,13 +230,20 @@ const timedOut = Symbol('timed out');
  * Races a promise against the deadline. The losing work is not cancelled (mammoth and fflate
  * cannot be), only abandoned; `onTimeout` lets a caller that can cancel do so.
  */
-async function withDeadline<T>(promise: Promise<T>, deadline: number, onTimeout?: () => void): Promise<T | typeof timedOut> {
+async function withDeadline<T>(
+  promise: Promise<T>,
+  deadline: number,
+  onTimeout?: () => void,
+): Promise<T | typeof timedOut> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof timedOut>((resolve) => {
-    timer = setTimeout(() => {
-      onTimeout?.();
-      resolve(timedOut);
-    }, Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => {
+        onTimeout?.();
+        resolve(timedOut);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -205,14 +254,18 @@ async function withDeadline<T>(promise: Promise<T>, deadline: number, onTimeout?
 
 // --------------------------------------------------------------------------------------------- DOCX
 
-export async function extractDocxText(data: Uint8Array, limits: Partial<ExtractionLimits> = {}): Promise<ExtractionResult> {
+export async function extractDocxText(
+  data: Uint8Array,
+  limits: Partial<ExtractionLimits> = {},
+): Promise<ExtractionResult> {
   const lim = { ...defaultExtractionLimits, ...limits };
   const deadline = Date.now() + lim.timeoutMs;
   const work = mammoth.extractRawText({ buffer: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
   // An abandoned extraction may still reject later; keep that from becoming an unhandled rejection.
   work.catch(() => undefined);
   const result = await withDeadline(work, deadline);
-  if (result === timedOut) return { text: '', problems: [`DOCX text extraction timed out after ${lim.timeoutMs} ms`] };
+  if (result === timedOut)
+    return { text: '', problems: [`DOCX text extraction timed out after ${lim.timeoutMs} ms`] };
   return capText(result.value.replace(/\n{3,}/g, '\n\n').trim(), lim, 'DOCX');
 }
 
@@ -229,7 +282,9 @@ export function extractXlsxText(data: Uint8Array, limits: Partial<ExtractionLimi
   let oversized = false;
   const files = unzipSync(data, {
     filter: (file: UnzipFileInfo) => {
-      const wanted = file.name === 'xl/sharedStrings.xml' || file.name === 'xl/workbook.xml' ||
+      const wanted =
+        file.name === 'xl/sharedStrings.xml' ||
+        file.name === 'xl/workbook.xml' ||
         /^xl\/worksheets\/sheet\d+\.xml$/.test(file.name);
       // The declared size guards against zip bombs before anything is inflated.
       if (wanted && file.originalSize > lim.maxInputBytes * 5) {
@@ -246,8 +301,9 @@ export function extractXlsxText(data: Uint8Array, limits: Partial<ExtractionLimi
   if (sst) {
     for (const si of strFromU8(sst).split('<si>').slice(1)) shared.push(xmlTextRuns(si));
   }
-  const sheetNames = [...strFromU8(files['xl/workbook.xml'] ?? new Uint8Array()).matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g)]
-    .map((m) => decodeHtmlEntities(m[1]!));
+  const sheetNames = [
+    ...strFromU8(files['xl/workbook.xml'] ?? new Uint8Array()).matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g),
+  ].map((m) => decodeHtmlEntities(m[1]!));
   const sheets = Object.keys(files)
     .filter((name) => name.startsWith('xl/worksheets/'))
     .sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
@@ -322,7 +378,8 @@ const ATT_ATTACH_DATA = 0x800f;
 
 export function parseTnef(data: Uint8Array): TnefContents {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (data.length < 6 || view.getUint32(0, true) !== TNEF_SIGNATURE) throw new Error('not a TNEF stream (bad signature)');
+  if (data.length < 6 || view.getUint32(0, true) !== TNEF_SIGNATURE)
+    throw new Error('not a TNEF stream (bad signature)');
   const result: TnefContents = { subject: '', body: '', attachments: [] };
   let current: { filename: string; data: Uint8Array } | undefined;
   let pos = 6;
@@ -354,7 +411,10 @@ function cString(bytes: Uint8Array): string {
   return decodeText(nul < 0 ? bytes : bytes.subarray(0, nul)).trim();
 }
 
-export async function extractTnefText(data: Uint8Array, limits: Partial<ExtractionLimits> = {}): Promise<ExtractionResult> {
+export async function extractTnefText(
+  data: Uint8Array,
+  limits: Partial<ExtractionLimits> = {},
+): Promise<ExtractionResult> {
   const lim = { ...defaultExtractionLimits, ...limits };
   const deadline = Date.now() + lim.timeoutMs;
   const tnef = parseTnef(data);
@@ -369,7 +429,10 @@ export async function extractTnefText(data: Uint8Array, limits: Partial<Extracti
       problems.push(`TNEF: extraction timed out before ${attachment.filename}`);
       continue;
     }
-    const inner = await extractAttachmentText(attachment.data, '', attachment.filename, { ...lim, timeoutMs: remaining });
+    const inner = await extractAttachmentText(attachment.data, '', attachment.filename, {
+      ...lim,
+      timeoutMs: remaining,
+    });
     if (inner.text) parts.push(inner.text);
     problems.push(...inner.problems.map((p) => `TNEF ${attachment.filename}: ${p}`));
   }

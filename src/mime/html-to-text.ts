@@ -6,26 +6,102 @@
  */
 
 const named: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', shy: '',
-  copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', yen: '¥', cent: '¢', sect: '§', deg: '°',
-  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', sbquo: '‚', ldquo: '“', rdquo: '”',
-  bdquo: '„', laquo: '«', raquo: '»', bull: '•', middot: '·', times: '×', divide: '÷', para: '¶',
-  iexcl: '¡', iquest: '¿', ordf: 'ª', ordm: 'º', micro: 'µ', plusmn: '±', frac12: '½', frac14: '¼',
-  frac34: '¾', sup1: '¹', sup2: '²', sup3: '³', szlig: 'ß', thinsp: ' ', ensp: ' ', emsp: ' ',
-  zwnj: '', zwj: '', lrm: '', rlm: '', dagger: '†', Dagger: '‡', permil: '‰', larr: '←', rarr: '→',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  shy: '',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  sect: '§',
+  deg: '°',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  sbquo: '‚',
+  ldquo: '“',
+  rdquo: '”',
+  bdquo: '„',
+  laquo: '«',
+  raquo: '»',
+  bull: '•',
+  middot: '·',
+  times: '×',
+  divide: '÷',
+  para: '¶',
+  iexcl: '¡',
+  iquest: '¿',
+  ordf: 'ª',
+  ordm: 'º',
+  micro: 'µ',
+  plusmn: '±',
+  frac12: '½',
+  frac14: '¼',
+  frac34: '¾',
+  sup1: '¹',
+  sup2: '²',
+  sup3: '³',
+  szlig: 'ß',
+  thinsp: ' ',
+  ensp: ' ',
+  emsp: ' ',
+  zwnj: '',
+  zwj: '',
+  lrm: '',
+  rlm: '',
+  dagger: '†',
+  Dagger: '‡',
+  permil: '‰',
+  larr: '←',
+  rarr: '→',
 };
 // Latin-1 letters follow a regular naming scheme; generating them keeps the table short.
 for (const [base, marks] of Object.entries({
-  A: 'grave acute circ tilde uml ring', E: 'grave acute circ uml', I: 'grave acute circ uml',
-  O: 'grave acute circ tilde uml', U: 'grave acute circ uml', Y: 'acute', N: 'tilde', C: 'cedil',
+  A: 'grave acute circ tilde uml ring',
+  E: 'grave acute circ uml',
+  I: 'grave acute circ uml',
+  O: 'grave acute circ tilde uml',
+  U: 'grave acute circ uml',
+  Y: 'acute',
+  N: 'tilde',
+  C: 'cedil',
 })) {
   for (const mark of marks.split(' ')) {
-    const combining = { grave: '\u0300', acute: '\u0301', circ: '\u0302', tilde: '\u0303', uml: '\u0308', ring: '\u030a', cedil: '\u0327' }[mark]!;
+    const combining = {
+      grave: '\u0300',
+      acute: '\u0301',
+      circ: '\u0302',
+      tilde: '\u0303',
+      uml: '\u0308',
+      ring: '\u030a',
+      cedil: '\u0327',
+    }[mark]!;
     named[base + mark] = (base + combining).normalize('NFC');
     named[base.toLowerCase() + mark] = (base.toLowerCase() + combining).normalize('NFC');
   }
 }
-Object.assign(named, { yuml: 'ÿ', AElig: 'Æ', aelig: 'æ', Oslash: 'Ø', oslash: 'ø', ETH: 'Ð', eth: 'ð', THORN: 'Þ', thorn: 'þ', OElig: 'Œ', oelig: 'œ' });
+Object.assign(named, {
+  yuml: 'ÿ',
+  AElig: 'Æ',
+  aelig: 'æ',
+  Oslash: 'Ø',
+  oslash: 'ø',
+  ETH: 'Ð',
+  eth: 'ð',
+  THORN: 'Þ',
+  thorn: 'þ',
+  OElig: 'Œ',
+  oelig: 'œ',
+});
 
 const entityPattern = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,9}));?/g;
 
@@ -43,8 +119,33 @@ export function decodeHtmlEntities(text: string): string {
 const skipped = new Set(['script', 'style', 'head', 'title', 'noscript', 'template', 'svg', 'xml']);
 /** Elements that end a line, so that words of adjacent blocks do not run together. */
 const blocks = new Set([
-  'br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote',
-  'pre', 'hr', 'section', 'article', 'header', 'footer', 'dd', 'dt', 'dl', 'address', 'center', 'form',
+  'br',
+  'p',
+  'div',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'hr',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'dd',
+  'dt',
+  'dl',
+  'address',
+  'center',
+  'form',
 ]);
 
 export function htmlToText(html: string): string {
@@ -71,7 +172,8 @@ export function htmlToText(html: string): string {
     const nameStart = i;
     while (i < n) {
       const c = lower.charCodeAt(i);
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39 && i > nameStart) || c === 0x2d || c === 0x3a) i++;
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39 && i > nameStart) || c === 0x2d || c === 0x3a)
+        i++;
       else break;
     }
     if (i === nameStart && html.charCodeAt(i) !== 0x21 && html.charCodeAt(i) !== 0x3f) {

@@ -13,7 +13,10 @@ import type { AttachmentInfo, ExtractionLimits, MailAddress, ParsedMessage } fro
 /** message/rfc822 attachments are parsed for their text; deeper nesting is left as bytes. */
 const MAX_ATTACHED_MESSAGE_DEPTH = 3;
 
-export async function parseMessage(raw: Buffer, limits: Partial<ExtractionLimits> = {}): Promise<ParsedMessage> {
+export async function parseMessage(
+  raw: Buffer,
+  limits: Partial<ExtractionLimits> = {},
+): Promise<ParsedMessage> {
   const lim = { ...defaultExtractionLimits, ...limits };
   try {
     return await parseAt(raw, lim, 0);
@@ -28,8 +31,17 @@ export async function parseMessage(raw: Buffer, limits: Partial<ExtractionLimits
 
 function emptyMessage(): ParsedMessage {
   return {
-    messageId: null, date: null, from: [], to: [], cc: [], bcc: [], replyTo: [], subject: '',
-    bodyText: '', attachments: [], problems: [],
+    messageId: null,
+    date: null,
+    from: [],
+    to: [],
+    cc: [],
+    bcc: [],
+    replyTo: [],
+    subject: '',
+    bodyText: '',
+    attachments: [],
+    problems: [],
   };
 }
 
@@ -50,7 +62,9 @@ async function parseAt(input: Buffer, lim: ExtractionLimits, depth: number): Pro
     email = await PostalMime.parse(raw);
   } catch (err) {
     problems.push(`MIME structure could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
-    message.bodyText = [header.strayText, readableText(raw.subarray(header.bodyStart))].filter(Boolean).join('\n');
+    message.bodyText = [header.strayText, readableText(raw.subarray(header.bodyStart))]
+      .filter(Boolean)
+      .join('\n');
     return message;
   }
 
@@ -59,10 +73,13 @@ async function parseAt(input: Buffer, lim: ExtractionLimits, depth: number): Pro
   const dateValue = email.headers.find((h) => h.key === 'date')?.value;
   if (dateValue !== undefined) {
     message.date = parseDate(dateValue);
-    if (message.date === null) problems.push(`unparseable Date header: ${JSON.stringify(dateValue.trim().slice(0, 100))}`);
+    if (message.date === null)
+      problems.push(`unparseable Date header: ${JSON.stringify(dateValue.trim().slice(0, 100))}`);
   }
   // postal-mime keeps only the first mailbox of From; RFC 5322 allows several.
-  message.from = toAddresses(email.headers.filter((h) => h.key === 'from').flatMap((h) => addressParser(h.value)));
+  message.from = toAddresses(
+    email.headers.filter((h) => h.key === 'from').flatMap((h) => addressParser(h.value)),
+  );
   message.to = toAddresses(email.to);
   message.cc = toAddresses(email.cc);
   message.bcc = toAddresses(email.bcc);
@@ -74,12 +91,16 @@ async function parseAt(input: Buffer, lim: ExtractionLimits, depth: number): Pro
   const structure = checkStructure(raw, header);
   problems.push(...structure.problems);
   const bodyBytes = raw.length - header.bodyStart;
-  if (structure.lostParts || (!body.trim() && email.attachments.length === 0 && hasVisibleBytes(raw, header.bodyStart))) {
+  if (
+    structure.lostParts ||
+    (!body.trim() && email.attachments.length === 0 && hasVisibleBytes(raw, header.bodyStart))
+  ) {
     if (!structure.lostParts) problems.push('no readable MIME part found; raw body indexed as text');
     const recovered = readableText(raw.subarray(header.bodyStart));
     body = body ? `${body}\n${recovered}` : recovered;
   }
-  if (body.includes('\ufffd')) problems.push('body contains bytes that are invalid in their declared charset');
+  if (body.includes('\ufffd'))
+    problems.push('body contains bytes that are invalid in their declared charset');
   message.bodyText = body;
 
   for (const attachment of email.attachments) {
@@ -137,11 +158,17 @@ function scanHeader(raw: Buffer): HeaderScan {
     } else if (!HEADER_NAME.test(line)) {
       if (lines === 0) {
         return {
-          bodyStart: 0, noHeader: true, strayText: '', headerText: '',
+          bodyStart: 0,
+          noHeader: true,
+          strayText: '',
+          headerText: '',
           problems: ['no header: the message starts with text; whole message indexed as body'],
         };
       }
-      if (!sawStray) problems.push(`header block contains a line that is not a header field: ${JSON.stringify(line.slice(0, 60))}`);
+      if (!sawStray)
+        problems.push(
+          `header block contains a line that is not a header field: ${JSON.stringify(line.slice(0, 60))}`,
+        );
       sawStray = true;
       stray.push(decodeText(raw.subarray(pos, end)));
     }
@@ -151,7 +178,13 @@ function scanHeader(raw: Buffer): HeaderScan {
   if (!foundSeparator) problems.push('no header/body separator (empty line) found');
   const headerBytes = raw.subarray(0, Math.min(bodyStart, raw.length));
   if (!isUtf8(headerBytes)) problems.push('header contains 8-bit bytes that are not UTF-8');
-  return { bodyStart, noHeader: false, strayText: stray.join('\n'), headerText: headerBytes.toString('latin1'), problems };
+  return {
+    bodyStart,
+    noHeader: false,
+    strayText: stray.join('\n'),
+    headerText: headerBytes.toString('latin1'),
+    problems,
+  };
 }
 
 function skipMboxFromLine(raw: Buffer): Buffer {
@@ -179,13 +212,19 @@ interface StructureCheck {
 function checkStructure(raw: Buffer, header: HeaderScan): StructureCheck {
   const problems: string[] = [];
   let lostParts = false;
-  for (let at = raw.indexOf('oundary=', 1, 'latin1'); at >= 0; at = raw.indexOf('oundary=', at + 8, 'latin1')) {
+  for (
+    let at = raw.indexOf('oundary=', 1, 'latin1');
+    at >= 0;
+    at = raw.indexOf('oundary=', at + 8, 'latin1')
+  ) {
     const b = raw[at - 1];
     if (b !== 0x62 && b !== 0x42) continue;
     const value = readParameter(raw, at + 8);
     if (!value) continue;
     if (raw.indexOf(`--${value}`, at, 'latin1') < 0) {
-      problems.push(`multipart boundary ${JSON.stringify(value.slice(0, 70))} never occurs; raw body indexed as text`);
+      problems.push(
+        `multipart boundary ${JSON.stringify(value.slice(0, 70))} never occurs; raw body indexed as text`,
+      );
       lostParts = true;
     }
   }
@@ -197,7 +236,8 @@ function checkStructure(raw: Buffer, header: HeaderScan): StructureCheck {
     if (raw[at + 7] === 0x33 && raw[at + 8] === 0x44) continue;
     noteCharset(readParameter(raw, at + 7), seen, problems);
   }
-  for (const m of header.headerText.matchAll(/=\?([^?*\s]+)(?:\*[^?]*)?\?[bBqQ]\?/g)) noteCharset(m[1]!, seen, problems);
+  for (const m of header.headerText.matchAll(/=\?([^?*\s]+)(?:\*[^?]*)?\?[bBqQ]\?/g))
+    noteCharset(m[1]!, seen, problems);
   return { problems, lostParts };
 }
 
@@ -205,7 +245,8 @@ function noteCharset(label: string, seen: Set<string>, problems: string[]): void
   const key = label.toLowerCase();
   if (!key || seen.has(key)) return;
   seen.add(key);
-  if (!decoderFor(key)) problems.push(`unknown charset ${JSON.stringify(label.slice(0, 40))}; text decoded as windows-1252`);
+  if (!decoderFor(key))
+    problems.push(`unknown charset ${JSON.stringify(label.slice(0, 40))}; text decoded as windows-1252`);
 }
 
 /** Reads a MIME parameter value (quoted or token) starting at `pos`. */
@@ -252,8 +293,10 @@ export function parseDate(value: string): number | null {
   const cleaned = value
     .replace(/\([^)]*\)/g, ' ')
     .replace(/\bat\b/i, ' ')
-    .replace(/\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b/i, (_m, sign: string, h: string, m?: string) =>
-      ` ${sign}${h.padStart(2, '0')}${m ?? '00'}`)
+    .replace(
+      /\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b/i,
+      (_m, sign: string, h: string, m?: string) => ` ${sign}${h.padStart(2, '0')}${m ?? '00'}`,
+    )
     .replace(/\s+/g, ' ')
     .trim();
   const lenient = Date.parse(cleaned);
@@ -269,16 +312,30 @@ async function describeAttachment(
   problems: string[],
 ): Promise<AttachmentInfo> {
   const content = attachment.content;
-  const bytes = typeof content === 'string' ? Buffer.from(content) : content instanceof Uint8Array ? content : new Uint8Array(content);
+  const bytes =
+    typeof content === 'string'
+      ? Buffer.from(content)
+      : content instanceof Uint8Array
+        ? content
+        : new Uint8Array(content);
   const filename = attachment.filename ?? '';
   const contentType = attachment.mimeType;
   const label = filename || contentType;
   let text = '';
   if (contentType === 'message/rfc822' || contentType === 'message/global') {
     if (depth < MAX_ATTACHED_MESSAGE_DEPTH && bytes.length <= lim.maxInputBytes) {
-      const inner = await parseAt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), lim, depth + 1);
+      const inner = await parseAt(
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        lim,
+        depth + 1,
+      );
       const names = inner.from.map((a) => `${a.name} ${a.address}`.trim());
-      text = [inner.subject, ...names, inner.bodyText, ...inner.attachments.flatMap((a) => [a.filename, a.text])]
+      text = [
+        inner.subject,
+        ...names,
+        inner.bodyText,
+        ...inner.attachments.flatMap((a) => [a.filename, a.text]),
+      ]
         .filter(Boolean)
         .join('\n')
         .slice(0, lim.maxTextChars);
@@ -302,11 +359,15 @@ const BASE64_LINE = /^[A-Za-z0-9+/=]{40,}$/;
  */
 export function readableText(bytes: Uint8Array): string {
   const text = decodeText(bytes);
-  return text
-    .split(/\r?\n/)
-    .filter((line) => !BASE64_LINE.test(line))
-    .join('\n')
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    text
+      .split(/\r?\n/)
+      .filter((line) => !BASE64_LINE.test(line))
+      .join('\n')
+      // Control characters are what binary junk decodes to; they carry no words.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }

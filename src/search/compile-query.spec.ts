@@ -96,7 +96,10 @@ let options: CompileOptions;
 
 async function seed(): Promise<void> {
   const now = utc('2024-06-01T00:00:00');
-  await db.insertInto('tenants').values({ id: TENANT, slug: 'synthetic', name: 'Synthetic', created_at: now }).execute();
+  await db
+    .insertInto('tenants')
+    .values({ id: TENANT, slug: 'synthetic', name: 'Synthetic', created_at: now })
+    .execute();
   await db
     .insertInto('archive_mailboxes')
     .values([
@@ -114,7 +117,13 @@ async function seed(): Promise<void> {
         // Shares a prefix with "Projects" but is not inside it.
         ['f-projects-old', 'mb-alice', 'ProjectsOld'],
         ['f-journal', 'mb-journal', ''],
-      ].map(([id, mailbox_id, path]) => ({ id: id!, tenant_id: TENANT, mailbox_id: mailbox_id!, path: path!, created_at: now })),
+      ].map(([id, mailbox_id, path]) => ({
+        id: id!,
+        tenant_id: TENANT,
+        mailbox_id: mailbox_id!,
+        path: path!,
+        created_at: now,
+      })),
     )
     .execute();
   for (const m of MESSAGES) {
@@ -282,7 +291,9 @@ describe('compileQuery keeps full text in as few MATCH expressions as FTS5 allow
 
   it('passes user text as a bound parameter of quoted FTS5 strings', async () => {
     const { parameters } = await matchCount('say "he said ""hi"" OR NEAR" from:x');
-    expect(parameters).toEqual(['("say") AND ("he said ") AND ("hi") AND (" OR NEAR") AND ({sender} : ("x"))']);
+    expect(parameters).toEqual([
+      '("say") AND ("he said ") AND ("hi") AND (" OR NEAR") AND ({sender} : ("x"))',
+    ]);
   });
 });
 
@@ -316,7 +327,27 @@ describe('compileQuery never lets user input reach FTS5 or SQLite as syntax', ()
   });
 
   it('survives a seeded random mix of operators and punctuation', async () => {
-    const pieces = ['"', '*', '(', ')', ':', '-', '^', '{', '}', '+', ' ', 'NEAR', 'OR', 'AND', 'NOT', 'a', 'bo', 'from:', 'x'];
+    const pieces = [
+      '"',
+      '*',
+      '(',
+      ')',
+      ':',
+      '-',
+      '^',
+      '{',
+      '}',
+      '+',
+      ' ',
+      'NEAR',
+      'OR',
+      'AND',
+      'NOT',
+      'a',
+      'bo',
+      'from:',
+      'x',
+    ];
     let seed = 42;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
     for (let i = 0; i < 400; i++) {
@@ -328,7 +359,9 @@ describe('compileQuery never lets user input reach FTS5 or SQLite as syntax', ()
 
   it('rejects a wildcard that expands to too many terms', async () => {
     await expect(search('*eport*', { maxExpansions: 1 })).rejects.toThrow(
-      new ValidationError('"*eport*" at position 1 matches more than 1 indexed words — make the pattern longer'),
+      new ValidationError(
+        '"*eport*" at position 1 matches more than 1 indexed words — make the pattern longer',
+      ),
     );
   });
 
@@ -345,7 +378,7 @@ async function expectRowsOrValidationError(query: string): Promise<void> {
     expect(Array.isArray(await search(query))).toBe(true);
   } catch (error) {
     if (!(error instanceof ValidationError)) {
-      throw new Error(`query ${JSON.stringify(query)} failed with ${String(error)}`);
+      throw new Error(`query ${JSON.stringify(query)} failed with ${String(error)}`, { cause: error });
     }
   }
 }

@@ -7,7 +7,11 @@ const snippet = (text: string, query: string, maxLength?: number) =>
 
 describe('extractHighlightTerms', () => {
   it('keeps positive text terms, folded, and drops negated ones and metadata', () => {
-    expect(extractHighlightTerms(parseQuery('Résumé -spam NOT (x OR y) from:bob has:attachment *port* "Grüße aus"'))).toEqual([
+    expect(
+      extractHighlightTerms(
+        parseQuery('Résumé -spam NOT (x OR y) from:bob has:attachment *port* "Grüße aus"'),
+      ),
+    ).toEqual([
       { field: null, tokens: ['resume'], leading: false, trailing: false },
       { field: 'from', tokens: ['bob'], leading: false, trailing: false },
       { field: null, tokens: ['port'], leading: true, trailing: true },
@@ -25,12 +29,27 @@ describe('highlightSnippet', () => {
     ['diacritic-insensitive', 'My résumé is attached', 'resume', 'My «résumé» is attached'],
     ['case-insensitive', 'RESUME attached', 'résumé', '«RESUME» attached'],
     ['German ü folds, ß stays', 'Viele Grüße aus Köln', 'grüße koln', 'Viele «Grüße» aus «Köln»'],
-    ['phrases as one stretch', 'the quarterly report is late', '"quarterly report"', 'the «quarterly report» is late'],
-    ['phrase words out of order are not marked', 'report quarterly', '"quarterly report"', 'report quarterly'],
+    [
+      'phrases as one stretch',
+      'the quarterly report is late',
+      '"quarterly report"',
+      'the «quarterly report» is late',
+    ],
+    [
+      'phrase words out of order are not marked',
+      'report quarterly',
+      '"quarterly report"',
+      'report quarterly',
+    ],
     ['prefix', 'rebuilding it', 'rebuil*', '«rebuilding» it'],
     ['suffix', 'unbelievable', '*believable', '«unbelievable»'],
     ['substring', 'the reporting cycle', '*port*', 'the «reporting» cycle'],
-    ['address as a token sequence', 'from bob.smith@example.com today', 'bob.smith@example.com', 'from «bob.smith@example.com» today'],
+    [
+      'address as a token sequence',
+      'from bob.smith@example.com today',
+      'bob.smith@example.com',
+      'from «bob.smith@example.com» today',
+    ],
     ['whole words only', 'resumed work', 'resume', 'resumed work'],
     ['existing guillemets are replaced', '«Bonjour» résumé', 'resume', '‹Bonjour› «résumé»'],
     ['whitespace collapsed', 'line one\r\n\r\n  resume', 'resume', 'line one «resume»'],

@@ -104,7 +104,15 @@ export const MIN_WILDCARD_CORE = 2;
 type Token =
   | { type: 'lparen' | 'rparen' | 'minus' | 'and' | 'or' | 'not'; pos: number; end: number }
   | { type: 'term'; pos: number; end: number; raw: string; quoted: boolean }
-  | { type: 'field'; pos: number; end: number; name: string; value: string; quoted: boolean; valuePos: number }
+  | {
+      type: 'field';
+      pos: number;
+      end: number;
+      name: string;
+      value: string;
+      quoted: boolean;
+      valuePos: number;
+    }
   | { type: 'size'; pos: number; end: number; op: '>' | '<'; amount: string };
 
 function fail(message: string): never {
@@ -447,7 +455,8 @@ class Parser {
       }
       case 'lparen': {
         if (this.peek()?.type === 'rparen') fail(`Empty parentheses at position ${col(token.pos)}`);
-        if (!this.peek()) fail(`Expected ")" to close "(" at position ${col(token.pos)}, found the end of the query`);
+        if (!this.peek())
+          fail(`Expected ")" to close "(" at position ${col(token.pos)}, found the end of the query`);
         const inner = this.parseOr();
         const close = this.peek();
         if (close?.type !== 'rparen') {

@@ -36,7 +36,8 @@ const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toS
 function decodeCursor(text: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if ('o' in value ? Number.isInteger(value.o) : Number.isFinite(value.d) && Number.isInteger(value.i)) return value;
+    if ('o' in value ? Number.isInteger(value.o) : Number.isFinite(value.d) && Number.isInteger(value.i))
+      return value;
   } catch {
     // fall through to the error below
   }
@@ -99,14 +100,18 @@ export class SearchService {
         'c.sha256 as sha256',
         'c.has_attachments as hasAttachments',
       ]);
-    if (request.mailbox !== undefined) query = query.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
+    if (request.mailbox !== undefined)
+      query = query.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
 
     let rows;
     if (rankBy) {
       const offset = cursor && 'o' in cursor ? cursor.o : 0;
       rows = await query
         .leftJoin(
-          sql<{ id: number; rank: number }>`(select rowid as id, rank from message_fts where message_fts match ${rankBy})`.as('r'),
+          sql<{
+            id: number;
+            rank: number;
+          }>`(select rowid as id, rank from message_fts where message_fts match ${rankBy})`.as('r'),
           'r.id',
           'c.id',
         )
@@ -118,14 +123,24 @@ export class SearchService {
         .execute();
       const more = rows.length > limit;
       rows = rows.slice(0, limit);
-      return { results: await this.withSnippets(ctx, rows, terms, request.snippets), nextCursor: more ? encodeCursor({ o: offset + limit }) : null };
+      return {
+        results: await this.withSnippets(ctx, rows, terms, request.snippets),
+        nextCursor: more ? encodeCursor({ o: offset + limit }) : null,
+      };
     }
     if (cursor && 'd' in cursor) {
       query = query.where((eb) =>
-        eb.or([eb('m.sort_date', '<', cursor.d), eb.and([eb('m.sort_date', '=', cursor.d), eb('m.id', '<', cursor.i)])]),
+        eb.or([
+          eb('m.sort_date', '<', cursor.d),
+          eb.and([eb('m.sort_date', '=', cursor.d), eb('m.id', '<', cursor.i)]),
+        ]),
       );
     }
-    rows = await query.orderBy('m.sort_date', 'desc').orderBy('m.id', 'desc').limit(limit + 1).execute();
+    rows = await query
+      .orderBy('m.sort_date', 'desc')
+      .orderBy('m.id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const more = rows.length > limit;
     rows = rows.slice(0, limit);
     const last = rows.at(-1);
@@ -136,7 +151,10 @@ export class SearchService {
   }
 
   /** Every match, newest first, page by page: for exports of a whole search result. */
-  async *iterate(ctx: TenantContext, request: Pick<SearchRequest, 'query' | 'mailbox'>): AsyncGenerator<SearchHit> {
+  async *iterate(
+    ctx: TenantContext,
+    request: Pick<SearchRequest, 'query' | 'mailbox'>,
+  ): AsyncGenerator<SearchHit> {
     let cursor: string | null = null;
     do {
       const page: SearchPage = await this.search(ctx, { ...request, cursor, limit: 500, sort: 'date' });

@@ -28,8 +28,16 @@ export class TenantService {
     }
     const tenant: Tenant = { id: newId(), slug, name, created_at: this.clock() };
     await this.tenants.insertWithKeys(tenant, [
-      { purpose: 'dedup', keyId: 1, wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'dedup', 1)) },
-      { purpose: 'data', keyId: 1, wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'data', 1)) },
+      {
+        purpose: 'dedup',
+        keyId: 1,
+        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'dedup', 1)),
+      },
+      {
+        purpose: 'data',
+        keyId: 1,
+        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'data', 1)),
+      },
     ]);
     return tenant;
   }
@@ -61,7 +69,10 @@ export class TenantService {
     if (!dedupRow || !activeData) throw new NotFoundError(`tenant ${tenantId} has no keys`);
     const dataKeys = new Map<number, Buffer>();
     for (const row of rows.filter((r) => r.purpose === 'data')) {
-      dataKeys.set(row.key_id, unwrapKey(this.masterKey, row.wrapped, keyContext(tenantId, 'data', row.key_id)));
+      dataKeys.set(
+        row.key_id,
+        unwrapKey(this.masterKey, row.wrapped, keyContext(tenantId, 'data', row.key_id)),
+      );
     }
     const keyring: TenantKeyring = {
       tenantId,
@@ -82,7 +93,12 @@ export class TenantService {
   async rotateDataKey(tenantId: string): Promise<number> {
     const keyring = await this.keyringFor(tenantId);
     const keyId = Math.max(...keyring.dataKeys.keys()) + 1;
-    await this.tenants.addDataKey(tenantId, keyId, wrapKey(this.masterKey, newKey(), keyContext(tenantId, 'data', keyId)), this.clock());
+    await this.tenants.addDataKey(
+      tenantId,
+      keyId,
+      wrapKey(this.masterKey, newKey(), keyContext(tenantId, 'data', keyId)),
+      this.clock(),
+    );
     this.keyrings.delete(tenantId);
     return keyId;
   }

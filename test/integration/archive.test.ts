@@ -43,13 +43,18 @@ describe('archive ingest and retrieval', () => {
   beforeEach(async () => {
     dir = tempDir();
     failWrites = false;
-    app = await openTempApp(dir.path, {}, {
-      blobFaults: {
-        beforeWrite: () => {
-          if (failWrites) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    app = await openTempApp(
+      dir.path,
+      {},
+      {
+        blobFaults: {
+          beforeWrite: () => {
+            if (failWrites)
+              throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          },
         },
       },
-    });
+    );
   });
   afterEach(async () => {
     await app.close();
@@ -62,9 +67,15 @@ describe('archive ingest and retrieval', () => {
     const ctx = await defaultCtx();
     const raw = readFileSync(join(corpusDir, 'tika', 'testRFC822_date_utf8'));
     const mailbox = await app.archive.ensureMailbox(ctx, 'alice');
-    const [first] = await app.archive.archiveBatch(ctx, mailbox.id, [{ raw, folderPath: 'Inbox', sourceRef: 'a' }]);
-    const [second] = await app.archive.archiveBatch(ctx, mailbox.id, [{ raw, folderPath: 'Archive/2024', sourceRef: 'b' }]);
-    const [again] = await app.archive.archiveBatch(ctx, mailbox.id, [{ raw, folderPath: 'Inbox', sourceRef: 'c' }]);
+    const [first] = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw, folderPath: 'Inbox', sourceRef: 'a' },
+    ]);
+    const [second] = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw, folderPath: 'Archive/2024', sourceRef: 'b' },
+    ]);
+    const [again] = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw, folderPath: 'Inbox', sourceRef: 'c' },
+    ]);
     expect(first?.status).toBe('archived');
     expect(second?.status).toBe('copy');
     expect(again?.status).toBe('duplicate');
@@ -80,8 +91,12 @@ describe('archive ingest and retrieval', () => {
     const tenantB = await app.tenants.createTenant('customer-b', 'Customer B');
     const ctxB = { tenantId: tenantB.id };
     const raw = readFileSync(join(corpusDir, 'mime4j', 'russian-headers.msg'));
-    const [a] = await app.archive.archiveBatch(ctxA, (await app.archive.ensureMailbox(ctxA, 'x')).id, [{ raw, folderPath: '', sourceRef: 'a' }]);
-    const [b] = await app.archive.archiveBatch(ctxB, (await app.archive.ensureMailbox(ctxB, 'x')).id, [{ raw, folderPath: '', sourceRef: 'b' }]);
+    const [a] = await app.archive.archiveBatch(ctxA, (await app.archive.ensureMailbox(ctxA, 'x')).id, [
+      { raw, folderPath: '', sourceRef: 'a' },
+    ]);
+    const [b] = await app.archive.archiveBatch(ctxB, (await app.archive.ensureMailbox(ctxB, 'x')).id, [
+      { raw, folderPath: '', sourceRef: 'b' },
+    ]);
     expect(a?.status).toBe('archived');
     expect(b?.status).toBe('archived');
     expect((await app.archive.stats(ctxA)).objects).toBe(1);
@@ -125,7 +140,9 @@ describe('archive ingest and retrieval', () => {
     expect(failure).toBeInstanceOf(TemporaryError);
     expect(await app.archive.stats(ctx)).toMatchObject({ messages: 0, objects: 0 });
     failWrites = false;
-    const [outcome] = await app.archive.archiveBatch(ctx, mailbox.id, [{ raw, folderPath: '', sourceRef: 'x' }]);
+    const [outcome] = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw, folderPath: '', sourceRef: 'x' },
+    ]);
     expect(outcome?.status).toBe('archived');
     expect((await app.archive.verify(ctx)).problems).toEqual([]);
   });

@@ -52,29 +52,37 @@ export class FileImportService {
     const inFlight = new Set<Promise<void>>();
 
     const flush = async (group: ArchiveItem[]) => {
-      const task = this.archive.archiveBatch(ctx, mailbox.id, group).then((outcomes) => {
-        for (const outcome of outcomes) {
-          if (outcome.status === 'failed') summary.failed.push({ sourceRef: outcome.sourceRef, error: outcome.error });
-          else if (outcome.status === 'archived') summary.archived += 1;
-          else if (outcome.status === 'copy') summary.copies += 1;
-          else summary.duplicates += 1;
-        }
-      }, (error: unknown) => {
-        // The whole group failed (store or database error): nothing of it was acknowledged.
-        const message = error instanceof Error ? error.message : String(error);
-        for (const item of group) summary.failed.push({ sourceRef: item.sourceRef, error: message });
-      }).then(() => {
-        for (const item of group) summary.bytes += item.raw.length;
-        options.onProgress?.(summary);
-      });
+      const task = this.archive
+        .archiveBatch(ctx, mailbox.id, group)
+        .then(
+          (outcomes) => {
+            for (const outcome of outcomes) {
+              if (outcome.status === 'failed')
+                summary.failed.push({ sourceRef: outcome.sourceRef, error: outcome.error });
+              else if (outcome.status === 'archived') summary.archived += 1;
+              else if (outcome.status === 'copy') summary.copies += 1;
+              else summary.duplicates += 1;
+            }
+          },
+          (error: unknown) => {
+            // The whole group failed (store or database error): nothing of it was acknowledged.
+            const message = error instanceof Error ? error.message : String(error);
+            for (const item of group) summary.failed.push({ sourceRef: item.sourceRef, error: message });
+          },
+        )
+        .then(() => {
+          for (const item of group) summary.bytes += item.raw.length;
+          options.onProgress?.(summary);
+        });
       const tracked = task.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       if (inFlight.size >= GROUPS_IN_FLIGHT) await Promise.race(inFlight);
     };
 
+    // One group spans paths: importing thousands of single-message files must not cost a commit each.
+    let group: ArchiveItem[] = [];
+    let groupBytes = 0;
     for (const path of options.paths) {
-      let group: ArchiveItem[] = [];
-      let groupBytes = 0;
       for await (const entry of openImportSource(path)) {
         if (!('raw' in entry)) {
           summary.failed.push(entry);
@@ -89,8 +97,8 @@ export class FileImportService {
           groupBytes = 0;
         }
       }
-      if (group.length > 0) await flush(group);
     }
+    if (group.length > 0) await flush(group);
     await Promise.all(inFlight);
     return summary;
   }
@@ -99,7 +107,8 @@ export class FileImportService {
 async function directoryBytes(path: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+    if (entry.isFile())
+      total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
   }
   return total;
 }

@@ -36,7 +36,10 @@ export type ImportFileKind = 'mbox' | 'pst' | 'eml';
  * Entries are sorted by code unit (not locale), so the same tree is always imported in the same order.
  * Unreadable files and directories, symlinked directories and special files become ImportProblems.
  */
-export async function* openImportSource(path: string, options: ImportSourceOptions = {}): AsyncGenerator<ImportEntry> {
+export async function* openImportSource(
+  path: string,
+  options: ImportSourceOptions = {},
+): AsyncGenerator<ImportEntry> {
   let info;
   try {
     info = await stat(path);
@@ -98,11 +101,21 @@ async function* readFileEntry(
   } else if (kind === 'pst') {
     yield* readPst(path, { folderPrefix: placement.folderPath, sourceName: sourceRef });
   } else {
-    yield* readEml(path, sourceRef, placement.folderPath, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    yield* readEml(
+      path,
+      sourceRef,
+      placement.folderPath,
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    );
   }
 }
 
-async function* readEml(path: string, sourceRef: string, folderPath: string, max: number): AsyncGenerator<ImportEntry> {
+async function* readEml(
+  path: string,
+  sourceRef: string,
+  folderPath: string,
+  max: number,
+): AsyncGenerator<ImportEntry> {
   try {
     const { size } = await stat(path);
     if (size > max) {

