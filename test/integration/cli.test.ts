@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
@@ -60,6 +61,23 @@ describe('the postvault command line', () => {
     const result = runCli(data.path, ['stats'], { POSTVAULT_HTTP_PORT: 'eighty' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/invalid configuration: http\.port/);
+  });
+
+  it('takes its settings from --config FILE', () => {
+    const other = tempDir('postvault-config-');
+    try {
+      const file = join(other.path, 'postvault.json');
+      writeFileSync(file, JSON.stringify({ dataDir: join(other.path, 'archive') }));
+      const result = spawnSync(process.execPath, [cliPath, '--config', file, 'stats'], {
+        cwd: projectRoot,
+        env: { ...process.env, POSTVAULT_DATA_DIR: '', POSTVAULT_LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      expect(existsSync(join(other.path, 'archive', 'master.key'))).toBe(true);
+    } finally {
+      other.remove();
+    }
   });
 
   it('serve starts the HTTP listener and answers /healthz', async () => {
