@@ -123,79 +123,111 @@ export class ArchiveRepository {
     return new Set(rows.map((r) => r.key));
   }
 
-  /** Writes a whole ingest group atomically: contents, index entries, copies and reference counts. */
+  /**
+   * Writes a whole ingest group atomically: contents, index entries, copies and reference counts.
+   * Multi-row statements (a few per group, not several per message): each statement is a round
+   * through Kysely's compiler and SQLite's executor, and a group holds up to a few hundred rows.
+   */
   commitIngest(tenantId: string, commit: IngestCommit): Promise<CommitResult> {
     return this.db.transaction().execute(async (trx) => {
       const contentIds = new Map<string, number>();
       const messageIds = new Map<string, number>();
-      for (const blob of commit.newBlobs) {
-        await trx
-          .insertInto('blobs')
-          .values({
-            tenant_id: tenantId,
-            key: blob.key,
-            kind: blob.kind,
-            raw_size: blob.rawSize,
-            stored_size: blob.storedSize,
-            ref_count: 0,
-            created_at: commit.archivedAt,
-          })
-          .execute();
+
+      // Every reference this commit adds, per object: part references of new skeletons, and one
+      // per copy of a message. A new object starts at its count; existing ones are incremented.
+      const refCounts = new Map(commit.partRefIncrements);
+      const addRefs = (key: string, n: number) => refCounts.set(key, (refCounts.get(key) ?? 0) + n);
+      for (const item of commit.newContents) addRefs(item.content.blob_key, item.placements.length);
+      for (const copy of commit.newCopies) addRefs(copy.blobKey, 1);
+
+      const blobRows = commit.newBlobs.map((blob) => {
+        const refCount = refCounts.get(blob.key) ?? 0;
+        refCounts.delete(blob.key);
+        return {
+          tenant_id: tenantId,
+          key: blob.key,
+          kind: blob.kind,
+          raw_size: blob.rawSize,
+          stored_size: blob.storedSize,
+          ref_count: refCount,
+          created_at: commit.archivedAt,
+        };
+      });
+      for (const rows of chunksOf(blobRows)) await trx.insertInto('blobs').values(rows).execute();
+
+      const keysByIncrement = new Map<number, string[]>();
+      for (const [key, count] of refCounts) {
+        const keys = keysByIncrement.get(count) ?? [];
+        keys.push(key);
+        keysByIncrement.set(count, keys);
       }
-      for (const [key, count] of commit.partRefIncrements) {
-        await trx
-          .updateTable('blobs')
-          .set((eb) => ({ ref_count: eb('ref_count', '+', count) }))
-          .where('tenant_id', '=', tenantId)
-          .where('key', '=', key)
-          .execute();
-      }
-      const addCopy = async (
-        contentId: number,
-        blobKey: string,
-        p: { mailboxId: string; folderId: string; sortDate: number },
-      ) => {
-        const row = await trx
-          .insertInto('messages')
-          .values({
-            tenant_id: tenantId,
-            mailbox_id: p.mailboxId,
-            folder_id: p.folderId,
-            content_id: contentId,
-            sort_date: p.sortDate,
-            archived_at: commit.archivedAt,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        messageIds.set(`${p.folderId}:${contentId}`, row.id);
-        await trx
-          .updateTable('blobs')
-          .set((eb) => ({ ref_count: eb('ref_count', '+', 1) }))
-          .where('tenant_id', '=', tenantId)
-          .where('key', '=', blobKey)
-          .execute();
-      };
-      for (const item of commit.newContents) {
-        const { id } = await trx
-          .insertInto('message_contents')
-          .values({ ...item.content, tenant_id: tenantId })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        contentIds.set(item.content.blob_key, id);
-        const f = item.fts;
-        await sql`insert into message_fts (rowid, sender, recipient_to, recipient_cc, recipient_bcc, subject, body, attachment)
-          values (${id}, ${f.sender}, ${f.recipient_to}, ${f.recipient_cc}, ${f.recipient_bcc}, ${f.subject}, ${f.body}, ${f.attachment})`.execute(
-          trx,
-        );
-        for (const [ordinal, partKey] of item.partKeys.entries()) {
+      for (const [count, keys] of keysByIncrement) {
+        for (const chunk of chunksOf(keys, MAX_PARAMETERS - 2)) {
           await trx
-            .insertInto('blob_parts')
-            .values({ tenant_id: tenantId, message_key: item.content.blob_key, ordinal, part_key: partKey })
+            .updateTable('blobs')
+            .set((eb) => ({ ref_count: eb('ref_count', '+', count) }))
+            .where('tenant_id', '=', tenantId)
+            .where('key', 'in', chunk)
             .execute();
         }
-        for (const placement of item.placements) await addCopy(id, item.content.blob_key, placement);
       }
-      for (const copy of commit.newCopies) await addCopy(copy.contentId, copy.blobKey, copy);
+
+      for (const items of chunksOf(commit.newContents)) {
+        // RETURNING order is unspecified, so rows are matched back by their blob key.
+        const rows = await trx
+          .insertInto('message_contents')
+          .values(items.map((item) => ({ ...item.content, tenant_id: tenantId })))
+          .returning(['id', 'blob_key'])
+          .execute();
+        for (const row of rows) contentIds.set(row.blob_key, row.id);
+      }
+
+      const ftsRows = commit.newContents.map((item) => {
+        const f = item.fts;
+        return sql`(${contentIds.get(item.content.blob_key)!}, ${f.sender}, ${f.recipient_to}, ${f.recipient_cc}, ${f.recipient_bcc}, ${f.subject}, ${f.body}, ${f.attachment})`;
+      });
+      for (const rows of chunksOf(ftsRows, Math.floor(MAX_PARAMETERS / 8))) {
+        await sql`insert into message_fts (rowid, sender, recipient_to, recipient_cc, recipient_bcc, subject, body, attachment)
+          values ${sql.join(rows)}`.execute(trx);
+      }
+
+      const partRows = commit.newContents.flatMap((item) =>
+        item.partKeys.map((partKey, ordinal) => ({
+          tenant_id: tenantId,
+          message_key: item.content.blob_key,
+          ordinal,
+          part_key: partKey,
+        })),
+      );
+      for (const rows of chunksOf(partRows)) await trx.insertInto('blob_parts').values(rows).execute();
+
+      // Same order as one insert per copy would give: each new content's placements, then copies.
+      const messageRows = [
+        ...commit.newContents.flatMap((item) =>
+          item.placements.map((p) => ({
+            contentId: contentIds.get(item.content.blob_key)!,
+            mailboxId: p.mailboxId,
+            folderId: p.folderId,
+            sortDate: p.sortDate,
+          })),
+        ),
+        ...commit.newCopies,
+      ].map((p) => ({
+        tenant_id: tenantId,
+        mailbox_id: p.mailboxId,
+        folder_id: p.folderId,
+        content_id: p.contentId,
+        sort_date: p.sortDate,
+        archived_at: commit.archivedAt,
+      }));
+      for (const rows of chunksOf(messageRows)) {
+        const inserted = await trx
+          .insertInto('messages')
+          .values(rows)
+          .returning(['id', 'folder_id', 'content_id'])
+          .execute();
+        for (const row of inserted) messageIds.set(`${row.folder_id}:${row.content_id}`, row.id);
+      }
       return { contentIds, messageIds };
     });
   }
@@ -319,4 +351,21 @@ export class ArchiveRepository {
       .then((r) => r.rows[0]);
     return Number(row?.bytes ?? 0);
   }
+}
+
+/**
+ * Bound parameters per statement: SQLite allows 32,766 and PostgreSQL 65,535; staying well below
+ * keeps each statement small enough to prepare quickly.
+ */
+const MAX_PARAMETERS = 4000;
+
+/** Splits rows so that a multi-row statement stays under MAX_PARAMETERS bound values. */
+function chunksOf<T>(rows: T[], size?: number): T[][] {
+  if (rows.length === 0) return [];
+  const first = rows[0];
+  const perRow = typeof first === 'object' && first !== null ? Math.max(1, Object.keys(first).length) : 1;
+  const n = Math.max(1, size ?? Math.floor(MAX_PARAMETERS / perRow));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += n) chunks.push(rows.slice(i, i + n));
+  return chunks;
 }

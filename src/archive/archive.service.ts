@@ -149,7 +149,32 @@ export class ArchiveService {
       );
     }
 
-    const run = this.commitChain.then(() => this.commitPrepared(ctx, mailboxId, keyed, preparedResults));
+    // Objects are written before joining the commit queue, so one group's fsyncs overlap another
+    // group's commit. Deciding what to write here (rather than under the commit lock) can only
+    // write an object twice when two groups race on it: same key, same plaintext, harmless.
+    const knownParts = await this.deps.repository.findExistingBlobKeys(
+      ctx.tenantId,
+      unique(
+        [...preparedResults.values()].flatMap((r) =>
+          r instanceof Error ? [] : r.objects.slice(1).map((o) => o.key),
+        ),
+      ),
+    );
+    const written = new Set<string>();
+    const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
+    for (const result of preparedResults.values()) {
+      if (result instanceof Error) continue;
+      for (const [i, object] of result.objects.entries()) {
+        if (written.has(object.key) || (i > 0 && knownParts.has(object.key))) continue;
+        written.add(object.key);
+        objectsToWrite.push({ key: object.key, data: object.data });
+      }
+    }
+    await this.deps.blobs.putMany(ctx.tenantId, objectsToWrite);
+
+    const run = this.commitChain.then(() =>
+      this.commitPrepared(ctx, mailboxId, keyed, preparedResults, written),
+    );
     this.commitChain = run.catch(() => undefined);
     return run;
   }
@@ -159,6 +184,8 @@ export class ArchiveService {
     mailboxId: string,
     keyed: Array<{ item: ArchiveItem; blobKey: string; folderId: string }>,
     preparedResults: Map<string, PreparedMessage | Error>,
+    /** Objects archiveBatch has already stored durably. */
+    written: ReadonlySet<string>,
   ): Promise<ArchiveOutcome[]> {
     const { repository, blobs } = this.deps;
     const tenantId = ctx.tenantId;
@@ -286,8 +313,12 @@ export class ArchiveService {
     }
 
     // Objects first, then the rows that point at them: a crash in between leaves unreferenced
-    // objects (harmless, rewritten by the retry) and never a row without its object.
-    await blobs.putMany(tenantId, objectsToWrite);
+    // objects (harmless, rewritten by the retry) and never a row without its object. Almost all
+    // were written by archiveBatch; what is left is a part whose row went away since it looked.
+    await blobs.putMany(
+      tenantId,
+      objectsToWrite.filter((o) => !written.has(o.key)),
+    );
     const result = await repository.commitIngest(tenantId, commit);
 
     return outcomes.map((o) => {

@@ -5,10 +5,14 @@ import { IntegrityError, TemporaryError, ValidationError } from '../core/errors.
 import type { BlobStore } from './store.types.js';
 
 const TEMP_PREFIX = '.tmp-';
+/** process.pid is a system call each time it is read; temp names need it once per object. */
+const PID = process.pid;
 const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
 const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** Open temp files per wave, so one huge group cannot exhaust file descriptors. */
 const WAVE_SIZE = 128;
+/** Bound on remembered folders (256 shards per tenant), for installations with many tenants. */
+const MAX_KNOWN_DIRECTORIES = 64 * 1024;
 /** Errors that mean "try again later" rather than "this data is wrong". */
 const TEMPORARY_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO']);
 
@@ -34,6 +38,11 @@ export interface FsBlobStoreOptions {
 export class FsBlobStore implements BlobStore {
   readonly root: string;
   private readonly faults: FsBlobStoreFaults;
+  /**
+   * Shard folders known to exist (created or seen by this instance), so a group does not pay one
+   * mkdir per folder it touches. There are at most 256 per tenant.
+   */
+  private readonly knownDirectories = new Set<string>();
 
   constructor(dataDir: string, options: FsBlobStoreOptions = {}) {
     this.root = join(dataDir, 'blobs');
@@ -44,26 +53,31 @@ export class FsBlobStore implements BlobStore {
     const unique = new Map<string, Uint8Array>();
     for (const o of objects) unique.set(checkKey(o.key), o.data);
 
-    const pending: Array<{ key: string; data: Uint8Array; path: string }> = [];
-    for (const [key, data] of unique) {
-      const path = this.pathOf(tenantId, key);
-      // Same key means same content (HMAC of the bytes), so an existing object is already right.
-      if (!(await exists(path))) pending.push({ key, data, path });
-    }
+    // Same key means same content (HMAC of the bytes), so an existing object is already right.
+    // Checked concurrently: one at a time, each check waits its turn behind the fsyncs in flight.
+    const candidates = [...unique].map(([key, data]) => ({ key, data, path: this.pathOf(tenantId, key) }));
+    const present = await Promise.all(candidates.map((c) => exists(c.path)));
+    const pending = candidates.filter((_, i) => !present[i]);
     if (pending.length === 0) return;
 
     try {
       const dirsToSync = new Set<string>();
-      for (const dir of new Set(pending.map((p) => dirname(p.path)))) {
-        await this.ensureDirectory(dir, dirsToSync);
-        dirsToSync.add(dir);
-      }
+      await Promise.all(
+        [...new Set(pending.map((p) => dirname(p.path)))].map(async (dir) => {
+          await this.ensureDirectory(dir, dirsToSync);
+          dirsToSync.add(dir);
+        }),
+      );
       for (let i = 0; i < pending.length; i += WAVE_SIZE) {
         await this.writeWave(pending.slice(i, i + WAVE_SIZE));
       }
       // One fsync per distinct folder makes all of the group's renames durable together.
       await Promise.all([...dirsToSync].map(fsyncDirectory));
+      // Only now are these folders' own entries durable; from here on no mkdir or parent fsync.
+      for (const p of pending) this.rememberDirectory(dirname(p.path));
     } catch (err) {
+      // A folder removed under us is created again by the next call.
+      this.knownDirectories.clear();
       throw asStoreError(err, `could not store ${pending.length} object(s) for tenant ${tenantId}`);
     }
   }
@@ -101,14 +115,21 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** mkdir -p, remembering every parent whose entry list changed so its fsync is not skipped. */
+  /**
+   * mkdir -p, then fsync of every folder from the shard up to the data folder: the first time this
+   * instance uses a shard, it cannot tell whether a concurrent putMany created part of the path and
+   * has not yet made it durable. Remembered shards (see putMany) skip all of it.
+   */
   private async ensureDirectory(dir: string, dirsToSync: Set<string>): Promise<void> {
-    const first = await mkdir(dir, { recursive: true });
-    if (first === undefined) return;
-    for (let d = dir; ; d = dirname(d)) {
-      dirsToSync.add(dirname(d));
-      if (d === first || dirname(d) === d) break;
-    }
+    if (this.knownDirectories.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    const top = dirname(this.root);
+    for (let d = dir; d !== top && dirname(d) !== d; d = dirname(d)) dirsToSync.add(dirname(d));
+  }
+
+  private rememberDirectory(dir: string): void {
+    if (this.knownDirectories.size >= MAX_KNOWN_DIRECTORIES) this.knownDirectories.clear();
+    this.knownDirectories.add(dir);
   }
 
   async get(tenantId: string, key: string): Promise<Buffer> {
@@ -247,5 +268,5 @@ function isCode(err: unknown, code: string): boolean {
 }
 
 function randomName(): string {
-  return `${process.pid}-${randomBytes(8).toString('hex')}`;
+  return `${PID}-${randomBytes(8).toString('hex')}`;
 }

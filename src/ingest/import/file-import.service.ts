@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ArchiveService } from '../../archive/archive.service.js';
 import type { ArchiveItem, TenantContext } from '../../archive/archive.types.js';
 import { normalizeFolderPath } from '../../archive/archive.service.js';
-import { openImportSource } from './import-source.js';
+import { openImportSources } from './import-source.js';
 import type { ImportProblem } from './import.types.js';
 
 export interface ImportSummary {
@@ -36,13 +36,13 @@ export class FileImportService {
   constructor(private readonly archive: Pick<ArchiveService, 'ensureMailbox' | 'archiveBatch'>) {}
 
   async totalBytes(paths: string[]): Promise<number> {
-    let total = 0;
-    for (const path of paths) {
+    const sizes = await mapConcurrently(paths, STAT_CONCURRENCY, async (path) => {
       const info = await stat(path).catch(() => null);
-      if (info?.isFile()) total += info.size;
-      else if (info?.isDirectory()) total += await directoryBytes(path);
-    }
-    return total;
+      if (info?.isFile()) return info.size;
+      if (info?.isDirectory()) return directoryBytes(path);
+      return 0;
+    });
+    return sizes.reduce((a, b) => a + b, 0);
   }
 
   async importPaths(ctx: TenantContext, options: ImportOptions): Promise<ImportSummary> {
@@ -82,20 +82,19 @@ export class FileImportService {
     // One group spans paths: importing thousands of single-message files must not cost a commit each.
     let group: ArchiveItem[] = [];
     let groupBytes = 0;
-    for (const path of options.paths) {
-      for await (const entry of openImportSource(path)) {
-        if (!('raw' in entry)) {
-          summary.failed.push(entry);
-          continue;
-        }
-        const folderPath = normalizeFolderPath([base, entry.folderPath].filter(Boolean).join('/'));
-        group.push({ raw: entry.raw, folderPath, sourceRef: entry.sourceRef });
-        groupBytes += entry.raw.length;
-        if (group.length >= GROUP_MESSAGES || groupBytes >= GROUP_BYTES) {
-          await flush(group);
-          group = [];
-          groupBytes = 0;
-        }
+    // One source over all paths, so file reads overlap across paths too.
+    for await (const entry of openImportSources(options.paths)) {
+      if (!('raw' in entry)) {
+        summary.failed.push(entry);
+        continue;
+      }
+      const folderPath = normalizeFolderPath([base, entry.folderPath].filter(Boolean).join('/'));
+      group.push({ raw: entry.raw, folderPath, sourceRef: entry.sourceRef });
+      groupBytes += entry.raw.length;
+      if (group.length >= GROUP_MESSAGES || groupBytes >= GROUP_BYTES) {
+        await flush(group);
+        group = [];
+        groupBytes = 0;
       }
     }
     if (group.length > 0) await flush(group);
@@ -105,10 +104,28 @@ export class FileImportService {
 }
 
 async function directoryBytes(path: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile())
-      total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
+  const files = (await readdir(path, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
+  const sizes = await mapConcurrently(files, STAT_CONCURRENCY, (entry) =>
+    stat(join(entry.parentPath, entry.name)).then(
+      (info) => info.size,
+      () => 0,
+    ),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** fs calls in flight while sizing the input for the progress bar. */
+const STAT_CONCURRENCY = 16;
+
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -96,6 +96,19 @@ describe('openImportSource', () => {
     expect(problems.find((p) => p.sourceRef === 'export/loop')!.error).toMatch(/symbolic link/);
   });
 
+  it('puts a one-message mbox (a saved message with its envelope line) in its directory, like an EML', async () => {
+    const walk = join(dir, 'saved');
+    await mkdir(join(walk, 'ham'), { recursive: true });
+    await writeFile(join(walk, 'ham', '00001.txt'), 'From a@b Mon Jan  1 00:00:00 2024\nSubject: saved\n\nbody\n');
+    await writeFile(join(walk, 'ham', 'folder.mbox'), MBOX);
+    const items = (await collect(walk)).filter((e): e is ImportItem => !isImportProblem(e));
+    expect(items.map((i) => [i.folderPath, i.raw.toString().split('\n')[0]])).toEqual([
+      ['ham', 'Subject: saved'],
+      ['ham/folder', 'Subject: one'],
+      ['ham/folder', 'Subject: two'],
+    ]);
+  });
+
   it('reads a single mbox file into the target folder', async () => {
     expect(summary(await collect(join(root, 'Archive/2019.mbox')))).toEqual([
       ' | 2019.mbox#1 | Subject: one',
