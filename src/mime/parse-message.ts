@@ -4,6 +4,7 @@
  * it never rejects, it notices malformed structure that postal-mime silently drops, and it makes
  * sure text lost to such damage still reaches the index.
  */
+import { omitOversizeParts, omittedPartOf, stripMarkers, type OversizeView } from './oversize-parts.js';
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { addressParser, type Address, type Email } from 'postal-mime';
 import { decodeText, decoderFor, defaultExtractionLimits, extractAttachmentText } from './extract-text.js';
@@ -19,7 +20,8 @@ export async function parseMessage(
 ): Promise<ParsedMessage> {
   const lim = { ...defaultExtractionLimits, ...limits };
   try {
-    return await parseAt(raw, lim, 0);
+    const oversize = omitOversizeParts(raw, lim.maxInputBytes);
+    return await parseAt(oversize?.view ?? raw, lim, 0, oversize);
   } catch (err) {
     // Last line of defence: a bug here must not lose the message from the index.
     const message = emptyMessage();
@@ -45,7 +47,12 @@ function emptyMessage(): ParsedMessage {
   };
 }
 
-async function parseAt(input: Buffer, lim: ExtractionLimits, depth: number): Promise<ParsedMessage> {
+async function parseAt(
+  input: Buffer,
+  lim: ExtractionLimits,
+  depth: number,
+  oversize: OversizeView | null = null,
+): Promise<ParsedMessage> {
   const message = emptyMessage();
   const problems = message.problems;
   const raw = skipMboxFromLine(input);
@@ -99,12 +106,17 @@ async function parseAt(input: Buffer, lim: ExtractionLimits, depth: number): Pro
     const recovered = readableText(raw.subarray(header.bodyStart));
     body = body ? `${body}\n${recovered}` : recovered;
   }
+  const stripped = stripMarkers(oversize, body);
+  if (stripped.removed > 0) {
+    body = stripped.text;
+    problems.push('a text part above the text-extraction size limit is stored but its text is not indexed');
+  }
   if (body.includes('\ufffd'))
     problems.push('body contains bytes that are invalid in their declared charset');
   message.bodyText = body;
 
   for (const attachment of email.attachments) {
-    message.attachments.push(await describeAttachment(attachment, lim, depth, problems));
+    message.attachments.push(await describeAttachment(attachment, lim, depth, problems, oversize));
   }
   if (bodyBytes === 0 && !email.attachments.length) problems.push('message has no body');
   return message;
@@ -310,6 +322,7 @@ async function describeAttachment(
   lim: ExtractionLimits,
   depth: number,
   problems: string[],
+  oversize: OversizeView | null,
 ): Promise<AttachmentInfo> {
   const content = attachment.content;
   const bytes =
@@ -321,6 +334,14 @@ async function describeAttachment(
   const filename = attachment.filename ?? '';
   const contentType = attachment.mimeType;
   const label = filename || contentType;
+  const omitted = omittedPartOf(oversize, bytes);
+  if (omitted) {
+    const megabytes = (omitted.decodedSize / 1048576).toFixed(1);
+    problems.push(
+      `attachment ${label}: ${megabytes} MB is above the text-extraction size limit; stored, not indexed`,
+    );
+    return { filename, contentType, size: omitted.decodedSize, text: '' };
+  }
   let text = '';
   if (contentType === 'message/rfc822' || contentType === 'message/global') {
     if (depth < MAX_ATTACHED_MESSAGE_DEPTH && bytes.length <= lim.maxInputBytes) {

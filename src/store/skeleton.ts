@@ -196,7 +196,9 @@ export function splitMessage(
     const keyBytes = Buffer.from(key, 'utf8');
     chunks.push(Buffer.of(PART), varint(keyBytes.length), keyBytes, varint(bytes.length));
     // The same attachment twice in one message is stored once.
-    if (!parts.has(key)) parts.set(key, Buffer.from(bytes));
+    // A view into raw, not a copy: callers encode parts while raw is alive, and a copy would double
+    // the memory of a message with a 50 MB attachment.
+    if (!parts.has(key)) parts.set(key, bytes);
     pos = r.end;
   }
   if (pos < raw.length) chunks.push(Buffer.of(LITERAL), varint(raw.length - pos), raw.subarray(pos));
