@@ -11,7 +11,11 @@ export default async function prepare(request: PrepareRequest) {
   const prepared = await prepareMessage(request);
   const owned = new Set<ArrayBuffer>();
   for (const { data } of prepared.objects) {
-    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+    if (
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      data.buffer instanceof ArrayBuffer
+    ) {
       owned.add(data.buffer);
     }
   }

@@ -48,7 +48,10 @@ describe('parts above the text-extraction limit', () => {
   });
 
   it('leaves no marker in the body when the oversize part is text', async () => {
-    const raw = messageWith({ headers: ['Content-Type: text/plain; charset=us-ascii'], body: 'word '.repeat(300_000) });
+    const raw = messageWith({
+      headers: ['Content-Type: text/plain; charset=us-ascii'],
+      body: 'word '.repeat(300_000),
+    });
     const parsed = await parseMessage(raw, limits);
     expect(parsed.bodyText).toContain('small visible text');
     expect(parsed.bodyText).not.toMatch(/postvault-omitted-part|cG9zdHZhdWx0/);
