@@ -7,7 +7,7 @@ export { extractHighlightTerms, highlightSnippet, type HighlightTerm } from './h
 
 /**
  * Compiles a parsed query into one SQL condition over the aliases `c` (message_contents),
- * `m` (messages), `f` (folders) and `mb` (archive_mailboxes).
+ * `m` (messages), `f` (folders) and `mb` (archive_mailboxes), joined on `c.id = m.content_id`.
  *
  * Full-text terms are gathered into as few FTS5 MATCH expressions as the tree allows — a plain
  * "a b c" query is one MATCH — because each MATCH is a separate index scan. Every piece of user text
@@ -49,8 +49,23 @@ const FTS_COLUMNS: Record<TextField, string> = {
  */
 type Part =
   | { kind: 'fts'; expr: string; negated: boolean }
-  | { kind: 'sql'; sql: RawBuilder<SqlBool> }
+  | { kind: 'sql'; sql: RawBuilder<SqlBool>; required?: Requirement[] }
   | { kind: 'const'; value: boolean };
+
+/**
+ * A condition that every row of a compiled query satisfies (a top-level AND component), in a form
+ * the search can use to find candidate rows without walking all messages: the rowids matching an
+ * FTS5 expression, or the contents with an attachment / above or below a size.
+ */
+export type Requirement =
+  { kind: 'fts'; match: string } | { kind: 'hasAttachment' } | { kind: 'size'; op: '>' | '<'; bytes: number };
+
+export interface CompiledQuery {
+  /** The WHERE condition, as compileQuery returns it. */
+  condition: RawBuilder<SqlBool>;
+  /** Conditions implied by `condition`, for choosing a plan; the condition alone decides the rows. */
+  required: Requirement[];
+}
 
 const TRUE: Part = { kind: 'const', value: true };
 const FALSE: Part = { kind: 'const', value: false };
@@ -87,10 +102,16 @@ class QueryCompiler {
       case 'text':
         return this.compileText(node);
       case 'hasAttachment':
-        return { kind: 'sql', sql: sql<SqlBool>`c.has_attachments = 1` };
+        return {
+          kind: 'sql',
+          sql: sql<SqlBool>`c.has_attachments = 1`,
+          required: [{ kind: 'hasAttachment' }],
+        };
       case 'date': {
-        // Messages without a parsable Date header are placed by their archive time, as in lists.
-        const when = sql`coalesce(c.date, m.sort_date)`;
+        // A message is dated by its Date header, or by its archive time when it has none: that is
+        // exactly m.sort_date, which ingest sets to `c.date ?? archive time` for every copy. Using it
+        // (not c.date) lets the messages_by_date index serve the range and the order at once.
+        const when = sql`m.sort_date`;
         const cond =
           node.op === 'before'
             ? sql<SqlBool>`${when} < ${node.from}`
@@ -103,6 +124,7 @@ class QueryCompiler {
         return {
           kind: 'sql',
           sql: node.op === '>' ? sql<SqlBool>`c.size > ${node.bytes}` : sql<SqlBool>`c.size < ${node.bytes}`,
+          required: [{ kind: 'size', op: node.op, bytes: node.bytes }],
         };
       case 'folder':
         return {
@@ -231,7 +253,20 @@ function combineAnd(parts: Part[]): Part {
   const all = [...fts.map(render), ...other];
   if (all.length === 0) return TRUE;
   if (all.length === 1 && fts.length === 1) return fts[0]!;
-  return { kind: 'sql', sql: joinSql(all, 'and') };
+  // Every row satisfies every component of an AND: keep what the components require.
+  const required = [...fts, ...parts.filter((p) => p.kind === 'sql')].flatMap(requirementsOf);
+  return { kind: 'sql', sql: joinSql(all, 'and'), required };
+}
+
+function requirementsOf(part: Part): Requirement[] {
+  switch (part.kind) {
+    case 'fts':
+      return part.negated ? [] : [{ kind: 'fts', match: part.expr }];
+    case 'sql':
+      return part.required ?? [];
+    case 'const':
+      return [];
+  }
 }
 
 function combineOr(parts: Part[]): Part {
@@ -258,9 +293,10 @@ function joinSql(conds: RawBuilder<SqlBool>[], op: 'and' | 'or'): RawBuilder<Sql
 function render(part: Part): RawBuilder<SqlBool> {
   switch (part.kind) {
     case 'fts':
+      // m.content_id (= c.id): the test can run on the message row, before its content is read.
       return part.negated
-        ? sql<SqlBool>`c.id not in (select rowid from message_fts where message_fts match ${part.expr})`
-        : sql<SqlBool>`c.id in (select rowid from message_fts where message_fts match ${part.expr})`;
+        ? sql<SqlBool>`m.content_id not in (select rowid from message_fts where message_fts match ${part.expr})`
+        : sql<SqlBool>`m.content_id in (select rowid from message_fts where message_fts match ${part.expr})`;
     case 'const':
       return part.value ? sql<SqlBool>`1 = 1` : sql<SqlBool>`1 = 0`;
     case 'sql':
@@ -274,6 +310,11 @@ function render(part: Part): RawBuilder<SqlBool> {
  * tenant and access conditions.
  */
 export async function compileQuery(ast: QueryNode, options: CompileOptions): Promise<RawBuilder<SqlBool>> {
+  return (await compileSearch(ast, options)).condition;
+}
+
+/** compileQuery plus the conditions every result must satisfy (see Requirement). */
+export async function compileSearch(ast: QueryNode, options: CompileOptions): Promise<CompiledQuery> {
   const part = await new QueryCompiler(options).compile(ast);
-  return sql<SqlBool>`(${render(part)})`;
+  return { condition: sql<SqlBool>`(${render(part)})`, required: requirementsOf(part) };
 }
