@@ -8,6 +8,8 @@ export interface NewBlob {
   kind: 'message' | 'part';
   rawSize: number;
   storedSize: number;
+  /** From BlobStore.putMany. */
+  locator: string;
 }
 
 /** One group of ingest writes, committed in a single transaction. */
@@ -149,6 +151,7 @@ export class ArchiveRepository {
           kind: blob.kind,
           raw_size: blob.rawSize,
           stored_size: blob.storedSize,
+          locator: blob.locator,
           ref_count: refCount,
           created_at: commit.archivedAt,
         };
@@ -245,6 +248,32 @@ export class ArchiveRepository {
       .executeTakeFirst();
   }
 
+  /** Where the blob store keeps each of these objects; a key without a row is left out. */
+  async findBlobLocators(tenantId: string, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('blobs')
+      .select(['key', 'locator'])
+      .where('tenant_id', '=', tenantId)
+      .where('key', 'in', keys)
+      .execute();
+    return new Map(rows.map((r) => [r.key, r.locator]));
+  }
+
+  /** The locators of a skeleton's parts, for reassembly. */
+  async findPartLocators(tenantId: string, messageKey: string): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('blob_parts as p')
+      .innerJoin('blobs as b', (join) =>
+        join.onRef('b.tenant_id', '=', 'p.tenant_id').onRef('b.key', '=', 'p.part_key'),
+      )
+      .select(['p.part_key as key', 'b.locator as locator'])
+      .where('p.tenant_id', '=', tenantId)
+      .where('p.message_key', '=', messageKey)
+      .execute();
+    return new Map(rows.map((r) => [r.key, r.locator]));
+  }
+
   findPartKeys(tenantId: string, messageKey: string): Promise<string[]> {
     return this.db
       .selectFrom('blob_parts')
@@ -284,11 +313,14 @@ export class ArchiveRepository {
   /** Every distinct content of a tenant in id order, paged, for verify. */
   findContentsAfter(tenantId: string, afterId: number, limit: number) {
     return this.db
-      .selectFrom('message_contents')
-      .select(['id', 'blob_key', 'sha256', 'size'])
-      .where('tenant_id', '=', tenantId)
-      .where('id', '>', afterId)
-      .orderBy('id')
+      .selectFrom('message_contents as c')
+      .leftJoin('blobs as b', (join) =>
+        join.onRef('b.tenant_id', '=', 'c.tenant_id').onRef('b.key', '=', 'c.blob_key'),
+      )
+      .select(['c.id as id', 'c.blob_key as blob_key', 'c.sha256 as sha256', 'c.size as size', 'b.locator'])
+      .where('c.tenant_id', '=', tenantId)
+      .where('c.id', '>', afterId)
+      .orderBy('c.id')
       .limit(limit)
       .execute();
   }

@@ -5,7 +5,7 @@ import { newId } from '../core/ids.js';
 import type { ArchiveMailbox } from '../db/schema.js';
 import { decodeObject } from '../store/object-codec.js';
 import { reassemble } from '../store/skeleton.js';
-import type { BlobStore } from '../store/store.types.js';
+import type { BlobLocator, BlobStore } from '../store/store.types.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
 import type { ArchiveRepository, IngestCommit, NewBlob } from './archive.repository.js';
 import type {
@@ -170,10 +170,10 @@ export class ArchiveService {
         objectsToWrite.push({ key: object.key, data: object.data });
       }
     }
-    await this.deps.blobs.putMany(ctx.tenantId, objectsToWrite);
+    const locators = await this.deps.blobs.putMany(ctx.tenantId, objectsToWrite);
 
     const run = this.commitChain.then(() =>
-      this.commitPrepared(ctx, mailboxId, keyed, preparedResults, written),
+      this.commitPrepared(ctx, mailboxId, keyed, preparedResults, locators),
     );
     this.commitChain = run.catch(() => undefined);
     return run;
@@ -184,8 +184,8 @@ export class ArchiveService {
     mailboxId: string,
     keyed: Array<{ item: ArchiveItem; blobKey: string; folderId: string }>,
     preparedResults: Map<string, PreparedMessage | Error>,
-    /** Objects archiveBatch has already stored durably. */
-    written: ReadonlySet<string>,
+    /** Objects archiveBatch has already stored durably, and where. */
+    written: ReadonlyMap<string, BlobLocator>,
   ): Promise<ArchiveOutcome[]> {
     const { repository, blobs } = this.deps;
     const tenantId = ctx.tenantId;
@@ -222,6 +222,7 @@ export class ArchiveService {
     };
     const outcomes: Array<ArchiveOutcome | Pending> = [];
     const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
+    const newObjects: Array<PreparedMessage['objects'][number]> = [];
     const candidatePartKeys = new Set<string>();
     for (const result of preparedResults.values()) {
       if (!(result instanceof Error)) for (const key of result.partKeys) candidatePartKeys.add(key);
@@ -261,12 +262,12 @@ export class ArchiveService {
       if (!entry) {
         const messageObject = prepared.objects[0]!;
         objectsToWrite.push({ key: messageObject.key, data: messageObject.data });
-        commit.newBlobs.push(blobOf(messageObject));
+        newObjects.push(messageObject);
         for (const object of prepared.objects.slice(1)) {
           if (existingParts.has(object.key) || newParts.has(object.key)) continue;
           newParts.add(object.key);
           objectsToWrite.push({ key: object.key, data: object.data });
-          commit.newBlobs.push(blobOf(object));
+          newObjects.push(object);
         }
         for (const key of prepared.partKeys)
           commit.partRefIncrements.set(key, (commit.partRefIncrements.get(key) ?? 0) + 1);
@@ -313,12 +314,16 @@ export class ArchiveService {
     }
 
     // Objects first, then the rows that point at them: a crash in between leaves unreferenced
-    // objects (harmless, rewritten by the retry) and never a row without its object. Almost all
+    // objects (harmless: the retry writes them again, a later compaction can drop the orphaned
+    // pack) and never a row without its object. Almost all
     // were written by archiveBatch; what is left is a part whose row went away since it looked.
-    await blobs.putMany(
+    const locators = new Map(written);
+    for (const [key, locator] of await blobs.putMany(
       tenantId,
       objectsToWrite.filter((o) => !written.has(o.key)),
-    );
+    ))
+      locators.set(key, locator);
+    for (const object of newObjects) commit.newBlobs.push(blobOf(object, locators.get(object.key)!));
     const result = await repository.commitIngest(tenantId, commit);
 
     return outcomes.map((o) => {
@@ -343,9 +348,11 @@ export class ArchiveService {
     return this.readContent(ctx, summary.blobKey, summary.sha256, `message ${messageId}`);
   }
 
-  private async readObject(ctx: TenantContext, key: string) {
+  private async readObject(ctx: TenantContext, key: string, locator: BlobLocator | null | undefined) {
+    // No row, no locator: the object is as good as missing (the store would say the same).
+    if (locator == null) throw new IntegrityError(`object ${key} is missing: no blobs row names it`);
     const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
-    const stored = await this.deps.blobs.get(ctx.tenantId, key);
+    const stored = await this.deps.blobs.get(ctx.tenantId, key, locator);
     return decodeObject(
       stored,
       (keyId) => {
@@ -362,13 +369,22 @@ export class ArchiveService {
     blobKey: string,
     sha256: string,
     label: string,
+    /** The message object's locator when the caller has it already (verify reads it with the page). */
+    knownLocator?: BlobLocator | null,
   ): Promise<Buffer> {
+    const { repository } = this.deps;
     try {
-      const object = await this.readObject(ctx, blobKey);
-      const raw =
-        object.kind === 'skeleton'
-          ? await reassemble(object.plain, async (partKey) => (await this.readObject(ctx, partKey)).plain)
-          : object.plain;
+      const locator =
+        knownLocator !== undefined
+          ? knownLocator
+          : (await repository.findBlobLocators(ctx.tenantId, [blobKey])).get(blobKey);
+      const object = await this.readObject(ctx, blobKey, locator);
+      let partLocators: Map<string, BlobLocator> | undefined;
+      const readPart = async (partKey: string) => {
+        partLocators ??= await repository.findPartLocators(ctx.tenantId, blobKey);
+        return (await this.readObject(ctx, partKey, partLocators.get(partKey))).plain;
+      };
+      const raw = object.kind === 'skeleton' ? await reassemble(object.plain, readPart) : object.plain;
       if (createHash('sha256').update(raw).digest('hex') !== sha256) {
         throw new IntegrityError(`SHA-256 of ${label} does not match the value recorded at ingest`);
       }
@@ -398,7 +414,13 @@ export class ArchiveService {
       for (const content of page) {
         afterId = content.id;
         try {
-          await this.readContent(ctx, content.blob_key, content.sha256, `content ${content.id}`);
+          await this.readContent(
+            ctx,
+            content.blob_key,
+            content.sha256,
+            `content ${content.id}`,
+            content.locator,
+          );
         } catch (error) {
           const locations = await this.deps.repository.findLocations(ctx.tenantId, content.id);
           problems.push({
@@ -415,8 +437,18 @@ export class ArchiveService {
     return { checked, problems };
   }
 
+  /** Counts from the database, and what the blob store takes on disk (packs and files). */
   async stats(ctx: TenantContext) {
-    return this.deps.repository.countStats(ctx.tenantId);
+    const [counts, usage] = await Promise.all([
+      this.deps.repository.countStats(ctx.tenantId),
+      this.deps.blobs.usage(ctx.tenantId),
+    ]);
+    return {
+      ...counts,
+      diskBytes: usage.allocatedBytes,
+      objectFiles: usage.objectFiles,
+      packFiles: usage.packFiles,
+    };
   }
 
   indexBytes() {
@@ -424,13 +456,22 @@ export class ArchiveService {
   }
 }
 
-function blobOf(object: {
-  key: string;
-  kind: 'message' | 'part';
-  rawSize: number;
-  data: Uint8Array;
-}): NewBlob {
-  return { key: object.key, kind: object.kind, rawSize: object.rawSize, storedSize: object.data.byteLength };
+function blobOf(
+  object: {
+    key: string;
+    kind: 'message' | 'part';
+    rawSize: number;
+    data: Uint8Array;
+  },
+  locator: BlobLocator,
+): NewBlob {
+  return {
+    key: object.key,
+    kind: object.kind,
+    rawSize: object.rawSize,
+    storedSize: object.data.byteLength,
+    locator,
+  };
 }
 
 function unique<T>(values: T[]): T[] {

@@ -228,7 +228,8 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
           const ratio = row.distinctRawBytes > 0 ? (row.storedBytes / row.distinctRawBytes).toFixed(3) : '-';
           cli.out.write(
             `tenant ${row.tenant}: ${row.messages} messages (${row.distinctMessages} distinct), raw ${row.rawBytes} bytes, ` +
-              `stored ${row.storedBytes} bytes in ${row.objects} objects (stored/raw of distinct ${ratio})\n`,
+              `stored ${row.storedBytes} bytes in ${row.objects} objects (stored/raw of distinct ${ratio}), ` +
+              `${row.diskBytes} bytes on disk in ${row.packFiles} packs and ${row.objectFiles} object files\n`,
           );
         }
         cli.out.write(`full-text index: ${indexBytes} bytes\n`);

@@ -51,6 +51,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('raw_size', 'integer', (c) => c.notNull())
         .addColumn('stored_size', 'integer', (c) => c.notNull())
+        .addColumn('locator', 'text', (c) => c.notNull())
         .addColumn('ref_count', 'integer', (c) => c.notNull())
         .addColumn('created_at', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('blobs_pk', ['tenant_id', 'key'])
@@ -111,6 +112,23 @@ const migrations: Record<string, Migration> = {
         sender, recipient_to, recipient_cc, recipient_bcc, subject, body, attachment,
         content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`.execute(db);
       await sql`create virtual table message_fts_vocab using fts5vocab(message_fts, 'row')`.execute(db);
+    },
+  },
+  '0002_search_candidates': {
+    // Searches sorted by date start from the few contents that satisfy a rare condition
+    // (size>100k, has:attachment) instead of walking every message; these find and count them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('message_contents_by_size')
+        .on('message_contents')
+        .columns(['tenant_id', 'size'])
+        .execute();
+      await db.schema
+        .createIndex('message_contents_with_attachments')
+        .on('message_contents')
+        .column('tenant_id')
+        .where(sql.ref('has_attachments'), '=', 1)
+        .execute();
     },
   },
 };

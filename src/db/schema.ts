@@ -62,6 +62,11 @@ export interface BlobsTable {
   kind: 'message' | 'part';
   raw_size: number;
   stored_size: number;
+  /**
+   * Where the blob store put the object (BlobStore's opaque locator: `f`, or `p:<pack>:<offset>:<length>`
+   * for the filesystem store); every read passes it back.
+   */
+  locator: string;
   /** Messages copies (for 'message') or skeletons (for 'part') referencing this object. */
   ref_count: number;
   created_at: number;

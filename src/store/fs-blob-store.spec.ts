@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IntegrityError, TemporaryError, ValidationError } from '../core/errors.js';
 import { FsBlobStore } from './fs-blob-store.js';
 
@@ -10,16 +19,25 @@ let dataDir: string;
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'pv-blobs-'));
 });
-afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 const keyOf = (s: string) => createHash('sha256').update(s).digest('hex');
 const obj = (s: string) => ({ key: keyOf(s), data: Buffer.from(s) });
+/** An object of `size` bytes, above the pack threshold used in these tests. */
+const big = (s: string, size = 4096) => ({ key: keyOf(s), data: Buffer.alloc(size, s) });
+/** Small threshold so tests can have standalone objects without megabytes of data. */
+const THRESHOLD = 1024;
 
-async function listAll(store: FsBlobStore, tenant: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const k of store.list(tenant)) keys.push(k);
-  return keys;
+async function listAll(store: FsBlobStore, tenant: string): Promise<Array<{ key: string; locator: string }>> {
+  const entries: Array<{ key: string; locator: string }> = [];
+  for await (const e of store.list(tenant)) entries.push(e);
+  return entries;
 }
+const keysOf = async (store: FsBlobStore, tenant: string) =>
+  (await listAll(store, tenant)).map((e) => e.key).sort();
 
 /** Every file under the blob root, temp files included: what a crash would leave behind. */
 function filesOnDisk(dir: string): string[] {
@@ -34,53 +52,163 @@ function filesOnDisk(dir: string): string[] {
   }
 }
 
+function packFile(locator: string): { path: string; offset: number; length: number } {
+  const m = /^p:([0-9a-f]{24}):(\d+):(\d+)$/.exec(locator);
+  if (!m) throw new Error(`not a pack locator: ${locator}`);
+  return { path: join(dataDir, 'blobs', 't1', 'packs', `${m[1]}.pack`), offset: +m[2]!, length: +m[3]! };
+}
+
 function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 }
 
 describe('FsBlobStore', () => {
-  it('stores a group under blobs/<tenant>/<key[0..2]>/<key> and reads it back', async () => {
+  it('packs a group of small objects into one file and reads each back by its locator', async () => {
     const store = new FsBlobStore(dataDir);
     const objects = ['one', 'two', 'three', 'four'].map(obj);
-    await store.putMany('t1', objects);
+    const locators = await store.putMany('t1', objects);
+    expect([...locators.keys()].sort()).toEqual(objects.map((o) => o.key).sort());
+    const packs = readdirSync(join(dataDir, 'blobs', 't1', 'packs'));
+    expect(packs).toHaveLength(1);
+    expect(packs[0]).toMatch(/^[0-9a-f]{24}\.pack$/);
+    expect(statSync(join(dataDir, 'blobs', 't1', 'packs', packs[0]!)).mode & 0o777).toBe(0o600);
     for (const o of objects) {
-      const path = join(dataDir, 'blobs', 't1', o.key.slice(0, 2), o.key);
-      expect(statSync(path).mode & 0o777).toBe(0o600);
-      expect((await store.get('t1', o.key)).equals(o.data)).toBe(true);
-      expect(await store.has('t1', o.key)).toBe(true);
-      expect(await store.sizeOf('t1', o.key)).toBe(o.data.length);
+      const locator = locators.get(o.key)!;
+      const { path, offset, length } = packFile(locator);
+      expect(path.endsWith(packs[0]!)).toBe(true);
+      // The locator points at the object's own bytes inside the pack.
+      expect(
+        readFileSync(path)
+          .subarray(offset, offset + length)
+          .equals(o.data),
+      ).toBe(true);
+      expect((await store.get('t1', o.key, locator)).equals(o.data)).toBe(true);
+      expect(await store.has('t1', o.key, locator)).toBe(true);
+      expect(await store.sizeOf('t1', o.key, locator)).toBeGreaterThan(o.data.length);
     }
-    expect((await listAll(store, 't1')).sort()).toEqual(objects.map((o) => o.key).sort());
+    expect(await keysOf(store, 't1')).toEqual(objects.map((o) => o.key).sort());
     expect(await listAll(store, 't2')).toEqual([]);
-    expect(await store.has('t2', objects[0]!.key)).toBe(false);
+    expect(await store.has('t2', objects[0]!.key, locators.get(objects[0]!.key)!)).toBe(false);
   });
 
-  it('skips a key that already exists: objects are content-addressed', async () => {
+  it('reads a packed object with one positional read, never the whole pack', async () => {
     const store = new FsBlobStore(dataDir);
-    const o = obj('same');
+    const objects = Array.from({ length: 50 }, (_, i) => obj(`message number ${i} `.repeat(20)));
+    const locators = await store.putMany('t1', objects);
+    // FileHandle is not exported; its prototype is reached through an open handle.
+    const probe = await open(packFile(locators.get(objects[0]!.key)!).path, 'r');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const readSpy = vi.spyOn(proto, 'read');
+    const readFileSpy = vi.spyOn(proto, 'readFile');
+    const target = objects[17]!;
+    const { path, offset, length } = packFile(locators.get(target.key)!);
+    expect((await store.get('t1', target.key, locators.get(target.key)!)).equals(target.data)).toBe(true);
+    expect(readFileSpy).not.toHaveBeenCalled();
+    const reads = readSpy.mock.calls.map((c) => {
+      const args = c as unknown[];
+      return { bytes: args[2], position: args[3] };
+    });
+    expect(reads).toHaveLength(1);
+    // The entry header (10 bytes + the key) and the object, nothing before or after.
+    expect(reads[0]).toEqual({
+      bytes: 10 + target.key.length + length,
+      position: offset - 10 - target.key.length,
+    });
+    expect(statSync(path).size).toBeGreaterThan(20 * length);
+  });
+
+  it('keeps objects at or above the threshold as files of their own (locator f)', async () => {
+    const store = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const small = obj('small');
+    const large = big('large');
+    const locators = await store.putMany('t1', [small, large]);
+    expect(locators.get(large.key)).toBe('f');
+    expect(locators.get(small.key)).toMatch(/^p:/);
+    const path = join(dataDir, 'blobs', 't1', large.key.slice(0, 2), large.key);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect((await store.get('t1', large.key, 'f')).equals(large.data)).toBe(true);
+    expect(await store.sizeOf('t1', large.key, 'f')).toBe(large.data.length);
+    expect(await listAll(store, 't1')).toEqual(
+      expect.arrayContaining([
+        { key: large.key, locator: 'f' },
+        { key: small.key, locator: locators.get(small.key) },
+      ]),
+    );
+    const usage = await store.usage('t1');
+    expect(usage).toMatchObject({ objectFiles: 1, packFiles: 1 });
+    expect(usage.bytes).toBe(statSync(path).size + statSync(packFile(locators.get(small.key)!).path).size);
+    expect(usage.allocatedBytes).toBeGreaterThanOrEqual(usage.bytes);
+  });
+
+  it('skips a standalone key that already exists: objects are content-addressed', async () => {
+    const store = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const o = big('same');
     await store.putMany('t1', [o]);
-    await store.putMany('t1', [{ key: o.key, data: Buffer.from('other bytes') }, o]);
-    expect((await store.get('t1', o.key)).toString()).toBe('same');
+    await store.putMany('t1', [{ key: o.key, data: Buffer.alloc(4096, 'x') }, o]);
+    expect((await store.get('t1', o.key, 'f')).equals(o.data)).toBe(true);
   });
 
   it('a missing object is an IntegrityError naming the key', async () => {
     const store = new FsBlobStore(dataDir);
     const key = keyOf('never stored');
-    await expect(store.get('t1', key)).rejects.toThrow(IntegrityError);
-    await expect(store.get('t1', key)).rejects.toThrow(`object ${key} is missing`);
-    await expect(store.sizeOf('t1', key)).rejects.toThrow(IntegrityError);
+    await expect(store.get('t1', key, 'f')).rejects.toThrow(IntegrityError);
+    await expect(store.get('t1', key, 'f')).rejects.toThrow(`object ${key} is missing`);
+    await expect(store.sizeOf('t1', key, 'f')).rejects.toThrow(IntegrityError);
+    const inMissingPack = `p:${'0'.repeat(24)}:100:10`;
+    await expect(store.get('t1', key, inMissingPack)).rejects.toThrow(`object ${key} is missing`);
+    await expect(store.get('t1', key, 'nonsense')).rejects.toThrow(/invalid locator/);
   });
 
-  it('deletes, and deleting twice is fine', async () => {
+  it('detects a flipped byte inside a packed object, a damaged entry header, and a truncated pack', async () => {
     const store = new FsBlobStore(dataDir);
-    const o = obj('gone');
-    await store.putMany('t1', [o]);
-    await store.delete('t1', o.key);
-    await store.delete('t1', o.key);
-    expect(await store.has('t1', o.key)).toBe(false);
+    const objects = ['first object', 'second object', 'third object'].map(obj);
+    const locators = await store.putMany('t1', objects);
+    const [a, b, c] = objects.map((o) => ({ ...o, locator: locators.get(o.key)! }));
+    const { path, offset } = packFile(b!.locator);
+    const bytes = readFileSync(path);
+
+    // The store hands back exactly what it holds; the object's GCM tag (object-codec) is what catches
+    // a flip in its bytes. Here the bytes come back changed, and nothing else is affected.
+    bytes[offset + 3]! ^= 0x01;
+    writeFileSync(path, bytes);
+    expect((await store.get('t1', b!.key, b!.locator)).equals(b!.data)).toBe(false);
+    expect((await store.get('t1', a!.key, a!.locator)).equals(a!.data)).toBe(true);
+
+    // A flip in the entry header (its length, its key, its checksum) fails at the store itself.
+    bytes[offset + 3]! ^= 0x01;
+    bytes[offset - 10]! ^= 0x01;
+    writeFileSync(path, bytes);
+    await expect(store.get('t1', b!.key, b!.locator)).rejects.toThrow(/damaged or holds another object/);
+    await expect(listAll(store, 't1')).rejects.toThrow(/damaged or truncated/);
+    // A locator pointing at another object's entry is refused too.
+    const wrong = a!.locator.replace(/:\d+:\d+$/, `:${packFile(c!.locator).offset}:${c!.data.length}`);
+    await expect(store.get('t1', a!.key, wrong)).rejects.toThrow(/damaged or holds another object/);
+
+    truncateSync(path, packFile(c!.locator).offset + 2);
+    await expect(store.get('t1', c!.key, c!.locator)).rejects.toThrow(`object ${c!.key} is missing`);
+    expect(await store.has('t1', c!.key, c!.locator)).toBe(false);
   });
 
-  it('ENOSPC in the middle of a group fails with TemporaryError and leaves nothing on disk', async () => {
+  it('deletes a file, and erases a packed object in place (space left for compaction)', async () => {
+    const store = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const file = big('gone');
+    const packed = obj('packed and gone');
+    const kept = obj('packed and kept');
+    const locators = await store.putMany('t1', [file, packed, kept]);
+    for (const o of [file, packed]) {
+      await store.delete('t1', o.key, locators.get(o.key)!);
+      await store.delete('t1', o.key, locators.get(o.key)!);
+      expect(await store.has('t1', o.key, locators.get(o.key)!)).toBe(false);
+      await expect(store.get('t1', o.key, locators.get(o.key)!)).rejects.toThrow(/is missing/);
+    }
+    const { path } = packFile(locators.get(packed.key)!);
+    expect(readFileSync(path).includes(packed.data)).toBe(false);
+    expect((await store.get('t1', kept.key, locators.get(kept.key)!)).equals(kept.data)).toBe(true);
+    expect(await keysOf(store, 't1')).toEqual([kept.key]);
+  });
+
+  it('ENOSPC in the middle of a packed group fails with TemporaryError and leaves nothing on disk', async () => {
     let writes = 0;
     const store = new FsBlobStore(dataDir, {
       faults: {
@@ -97,53 +225,78 @@ describe('FsBlobStore', () => {
     expect(filesOnDisk(dataDir)).toEqual([]);
   });
 
-  it('a failure after fsync but before rename leaves only whole objects and no temp files', async () => {
-    let renames = 0;
+  it('ENOSPC on a standalone object removes the group pack already written', async () => {
     const store = new FsBlobStore(dataDir, {
+      packThreshold: THRESHOLD,
       faults: {
-        beforeRename: () => {
-          if (++renames === 2) throw enospc();
+        beforeWrite: (_temp, key) => {
+          if (key === keyOf('large')) throw enospc();
         },
       },
     });
-    const objects = ['a', 'b', 'c'].map(obj);
-    await expect(store.putMany('t1', objects)).rejects.toThrow(TemporaryError);
-    const visible = await listAll(store, 't1');
-    expect(filesOnDisk(dataDir).every((f) => !f.includes('.tmp-'))).toBe(true);
-    for (const k of visible) {
-      const o = objects.find((x) => x.key === k)!;
-      expect((await store.get('t1', k)).equals(o.data)).toBe(true);
-    }
-    // A retry (what ingest does after a TemporaryError) completes the group.
-    await new FsBlobStore(dataDir).putMany('t1', objects);
-    expect((await listAll(store, 't1')).length).toBe(3);
+    await expect(store.putMany('t1', [obj('small'), big('large')])).rejects.toThrow(TemporaryError);
+    expect(filesOnDisk(dataDir)).toEqual([]);
   });
 
-  it('list skips stale temp files and cleanup removes them', async () => {
-    const store = new FsBlobStore(dataDir);
-    const o = obj('kept');
-    await store.putMany('t1', [o]);
-    const shard = join(dataDir, 'blobs', 't1', o.key.slice(0, 2));
+  it('a failure after fsync but before rename leaves no temp files, and a retry completes the group', async () => {
+    const store = new FsBlobStore(dataDir, {
+      packThreshold: THRESHOLD,
+      faults: {
+        beforeRename: () => {
+          throw enospc();
+        },
+      },
+    });
+    const objects = [obj('a'), obj('b'), big('c')];
+    await expect(store.putMany('t1', objects)).rejects.toThrow(TemporaryError);
+    expect(filesOnDisk(dataDir)).toEqual([]);
+    const retry = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const locators = await retry.putMany('t1', objects);
+    for (const o of objects)
+      expect((await retry.get('t1', o.key, locators.get(o.key)!)).equals(o.data)).toBe(true);
+  });
+
+  it('list skips stale temp files and temp packs, and cleanup removes them', async () => {
+    const store = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const packed = obj('kept');
+    const file = big('kept too');
+    await store.putMany('t1', [packed, file]);
+    const shard = join(dataDir, 'blobs', 't1', file.key.slice(0, 2));
+    const packs = join(dataDir, 'blobs', 't1', 'packs');
     writeFileSync(join(shard, '.tmp-123-deadbeef'), 'half a mess');
-    expect(await listAll(store, 't1')).toEqual([o.key]);
+    writeFileSync(join(packs, '.tmp-123-cafebabe'), 'half a pack');
+    expect(await keysOf(store, 't1')).toEqual([packed.key, file.key].sort());
     expect(await store.cleanup({ olderThanMs: 60_000 })).toBe(0);
-    expect(await store.cleanup()).toBe(1);
-    expect(readdirSync(shard)).toEqual([o.key]);
+    expect(await store.cleanup()).toBe(2);
+    expect(readdirSync(shard)).toEqual([file.key]);
+    expect(readdirSync(packs)).toHaveLength(1);
+    expect(readdirSync(packs)[0]).toMatch(/\.pack$/);
   });
 
   it('rejects keys and tenant ids that could leave the tenant folder', async () => {
     const store = new FsBlobStore(dataDir);
-    await expect(store.get('t1', '../../master.key')).rejects.toThrow(ValidationError);
-    await expect(store.get('../t2', keyOf('x'))).rejects.toThrow(ValidationError);
+    await expect(store.get('t1', '../../master.key', 'f')).rejects.toThrow(ValidationError);
+    await expect(store.get('../t2', keyOf('x'), 'f')).rejects.toThrow(ValidationError);
     await expect(store.putMany('t1', [{ key: 'ABC', data: Buffer.from('x') }])).rejects.toThrow(
       ValidationError,
     );
   });
 
-  it('writes a large group (more files than one wave) correctly', async () => {
-    const store = new FsBlobStore(dataDir);
-    const objects = Array.from({ length: 300 }, (_, i) => obj(`message ${i}`));
-    await store.putMany('t1', objects);
+  it('writes a large group (more standalone files than one wave, and a pack) correctly', async () => {
+    const store = new FsBlobStore(dataDir, { packThreshold: THRESHOLD });
+    const objects = Array.from({ length: 300 }, (_, i) =>
+      i % 2 ? obj(`message ${i}`) : big(`message ${i}`),
+    );
+    const locators = await store.putMany('t1', objects);
     expect((await listAll(store, 't1')).length).toBe(300);
+    for (const o of objects)
+      expect((await store.get('t1', o.key, locators.get(o.key)!)).equals(o.data)).toBe(true);
+    expect(await store.usage('t1')).toMatchObject({ objectFiles: 150, packFiles: 1 });
+  });
+
+  it('writes an empty group without touching the disk', async () => {
+    const store = new FsBlobStore(dataDir);
+    expect((await store.putMany('t1', [])).size).toBe(0);
+    expect(filesOnDisk(dataDir)).toEqual([]);
   });
 });

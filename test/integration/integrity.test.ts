@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { runCli } from '../support/cli.js';
 import { corpusDir } from '../support/paths.js';
 import { tempDir } from '../support/temp-app.js';
@@ -11,10 +12,23 @@ const files = [
   'tika/testRFC822_multipart_attachments.eml',
 ].map((f) => join(corpusDir, f));
 
-function objectFiles(dataDir: string): string[] {
-  return readdirSync(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name));
+/** Every stored object: its file (a pack or a file of its own) and where its bytes are in it. */
+async function storedObjects(dataDir: string) {
+  const root = join(dataDir, 'blobs');
+  const objects: Array<{ path: string; offset: number; length: number }> = [];
+  for (const tenant of readdirSync(root)) {
+    for await (const { key, locator } of new FsBlobStore(dataDir).list(tenant)) {
+      const packed = /^p:([0-9a-f]+):(\d+):(\d+)$/.exec(locator);
+      if (packed) {
+        const path = join(root, tenant, 'packs', `${packed[1]}.pack`);
+        objects.push({ path, offset: Number(packed[2]), length: Number(packed[3]) });
+      } else {
+        const path = join(root, tenant, key.slice(0, 2), key);
+        objects.push({ path, offset: 0, length: statSync(path).size });
+      }
+    }
+  }
+  return objects.sort((a, b) => a.path.localeCompare(b.path) || a.offset - b.offset);
 }
 
 describe('damaged storage and keys', () => {
@@ -32,13 +46,14 @@ describe('damaged storage and keys', () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { id: number }).id);
 
-  it('names the message whose object has a flipped byte, and refuses to hand it out', () => {
-    const objects = objectFiles(data.path);
+  it('names the message whose object has a flipped byte, and refuses to hand it out', async () => {
+    const objects = await storedObjects(data.path);
     expect(objects).toHaveLength(3);
+    // Small messages share one pack: the flip lands inside one of them and damages only that one.
     const victim = objects[0]!;
-    const bytes = readFileSync(victim);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
-    writeFileSync(victim, bytes);
+    const bytes = readFileSync(victim.path);
+    bytes[victim.offset + Math.floor(victim.length / 2)]! ^= 0x01;
+    writeFileSync(victim.path, bytes);
 
     const verify = runCli(data.path, ['verify']);
     expect(verify.status).toBe(1);
@@ -54,11 +69,24 @@ describe('damaged storage and keys', () => {
     expect(ids()).toHaveLength(3); // search still works: the index does not depend on the object
   });
 
-  it('names the message whose object is missing', () => {
-    rmSync(objectFiles(data.path)[1]!);
+  it('names the message whose object is missing', async () => {
+    // A pack cut short loses its last object, and only that one.
+    const objects = await storedObjects(data.path);
+    const last = objects.at(-1)!;
+    expect(objects.filter((o) => o.path === last.path)).toHaveLength(3);
+    truncateSync(last.path, last.offset + 1);
     const verify = runCli(data.path, ['verify']);
     expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/3 messages checked, 1 damaged or missing/);
     expect(verify.stdout).toMatch(/DAMAGED alice\/Inbox#\d+: .*missing/);
+  });
+
+  it('names every message of a pack that is gone', async () => {
+    rmSync((await storedObjects(data.path))[0]!.path);
+    const verify = runCli(data.path, ['verify']);
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/3 messages checked, 3 damaged or missing/);
+    expect(verify.stdout.match(/DAMAGED alice\/Inbox#\d+: .*missing/g)).toHaveLength(3);
   });
 
   it('stops at start with a clear error when the master key is wrong or damaged', () => {

@@ -99,7 +99,10 @@ describe('openImportSource', () => {
   it('puts a one-message mbox (a saved message with its envelope line) in its directory, like an EML', async () => {
     const walk = join(dir, 'saved');
     await mkdir(join(walk, 'ham'), { recursive: true });
-    await writeFile(join(walk, 'ham', '00001.txt'), 'From a@b Mon Jan  1 00:00:00 2024\nSubject: saved\n\nbody\n');
+    await writeFile(
+      join(walk, 'ham', '00001.txt'),
+      'From a@b Mon Jan  1 00:00:00 2024\nSubject: saved\n\nbody\n',
+    );
     await writeFile(join(walk, 'ham', 'folder.mbox'), MBOX);
     const items = (await collect(walk)).filter((e): e is ImportItem => !isImportProblem(e));
     expect(items.map((i) => [i.folderPath, i.raw.toString().split('\n')[0]])).toEqual([
