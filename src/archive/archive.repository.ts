@@ -1,6 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { ArchiveMailbox, Folder, MessageContent, NewMessageContent } from '../db/schema.js';
+import type {
+  ArchiveMailbox,
+  ArchiveMailboxesTable,
+  Folder,
+  FoldersTable,
+  MessageContent,
+  NewMessageContent,
+} from '../db/schema.js';
 import type { FtsDocument } from './archive.types.js';
 
 export interface NewBlob {
@@ -21,14 +28,14 @@ export interface IngestCommit {
     content: Omit<NewMessageContent, 'tenant_id'>;
     partKeys: string[];
     fts: FtsDocument;
-    placements: Array<{ mailboxId: string; folderId: string; sortDate: number }>;
+    placements: Array<{ mailboxId: number; folderId: number; sortDate: number }>;
   }>;
   /** Copies of contents already archived. */
   newCopies: Array<{
     contentId: number;
     blobKey: string;
-    mailboxId: string;
-    folderId: string;
+    mailboxId: number;
+    folderId: number;
     sortDate: number;
   }>;
   archivedAt: number;
@@ -44,7 +51,7 @@ export interface CommitResult {
 export class ArchiveRepository {
   constructor(private readonly db: Db) {}
 
-  findMailboxByName(tenantId: string, name: string): Promise<ArchiveMailbox | undefined> {
+  findMailboxByName(tenantId: number, name: string): Promise<ArchiveMailbox | undefined> {
     return this.db
       .selectFrom('archive_mailboxes')
       .selectAll()
@@ -53,7 +60,7 @@ export class ArchiveRepository {
       .executeTakeFirst();
   }
 
-  findMailboxes(tenantId: string): Promise<ArchiveMailbox[]> {
+  findMailboxes(tenantId: number): Promise<ArchiveMailbox[]> {
     return this.db
       .selectFrom('archive_mailboxes')
       .selectAll()
@@ -62,11 +69,11 @@ export class ArchiveRepository {
       .execute();
   }
 
-  async insertMailbox(mailbox: ArchiveMailbox): Promise<void> {
-    await this.db.insertInto('archive_mailboxes').values(mailbox).execute();
+  insertMailbox(mailbox: Insertable<ArchiveMailboxesTable>): Promise<ArchiveMailbox> {
+    return this.db.insertInto('archive_mailboxes').values(mailbox).returningAll().executeTakeFirstOrThrow();
   }
 
-  findFolder(tenantId: string, mailboxId: string, path: string): Promise<Folder | undefined> {
+  findFolder(tenantId: number, mailboxId: number, path: string): Promise<Folder | undefined> {
     return this.db
       .selectFrom('folders')
       .selectAll()
@@ -76,7 +83,7 @@ export class ArchiveRepository {
       .executeTakeFirst();
   }
 
-  async insertFolder(folder: Folder): Promise<void> {
+  async insertFolder(folder: Insertable<FoldersTable>): Promise<void> {
     await this.db
       .insertInto('folders')
       .values(folder)
@@ -84,7 +91,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  findFolders(tenantId: string, mailboxId: string): Promise<Folder[]> {
+  findFolders(tenantId: number, mailboxId: number): Promise<Folder[]> {
     return this.db
       .selectFrom('folders')
       .selectAll()
@@ -94,7 +101,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  findContentsByBlobKeys(tenantId: string, blobKeys: string[]) {
+  findContentsByBlobKeys(tenantId: number, blobKeys: string[]) {
     if (blobKeys.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('message_contents')
@@ -104,7 +111,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  findCopies(tenantId: string, contentIds: number[]) {
+  findCopies(tenantId: number, contentIds: number[]) {
     if (contentIds.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('messages')
@@ -114,7 +121,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  async findExistingBlobKeys(tenantId: string, keys: string[]): Promise<Set<string>> {
+  async findExistingBlobKeys(tenantId: number, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const rows = await this.db
       .selectFrom('blobs')
@@ -130,7 +137,7 @@ export class ArchiveRepository {
    * Multi-row statements (a few per group, not several per message): each statement is a round
    * through Kysely's compiler and SQLite's executor, and a group holds up to a few hundred rows.
    */
-  commitIngest(tenantId: string, commit: IngestCommit): Promise<CommitResult> {
+  commitIngest(tenantId: number, commit: IngestCommit): Promise<CommitResult> {
     return this.db.transaction().execute(async (trx) => {
       const contentIds = new Map<string, number>();
       const messageIds = new Map<string, number>();
@@ -235,11 +242,11 @@ export class ArchiveRepository {
     });
   }
 
-  findMessage(tenantId: string, messageId: number) {
+  findMessage(tenantId: number, messageId: number) {
     return this.summaryQuery(tenantId).where('m.id', '=', messageId).executeTakeFirst();
   }
 
-  findContent(tenantId: string, contentId: number): Promise<MessageContent | undefined> {
+  findContent(tenantId: number, contentId: number): Promise<MessageContent | undefined> {
     return this.db
       .selectFrom('message_contents')
       .selectAll()
@@ -249,7 +256,7 @@ export class ArchiveRepository {
   }
 
   /** Where the blob store keeps each of these objects; a key without a row is left out. */
-  async findBlobLocators(tenantId: string, keys: string[]): Promise<Map<string, string>> {
+  async findBlobLocators(tenantId: number, keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('blobs')
@@ -261,7 +268,7 @@ export class ArchiveRepository {
   }
 
   /** The locators of a skeleton's parts, for reassembly. */
-  async findPartLocators(tenantId: string, messageKey: string): Promise<Map<string, string>> {
+  async findPartLocators(tenantId: number, messageKey: string): Promise<Map<string, string>> {
     const rows = await this.db
       .selectFrom('blob_parts as p')
       .innerJoin('blobs as b', (join) =>
@@ -274,7 +281,7 @@ export class ArchiveRepository {
     return new Map(rows.map((r) => [r.key, r.locator]));
   }
 
-  findPartKeys(tenantId: string, messageKey: string): Promise<string[]> {
+  findPartKeys(tenantId: number, messageKey: string): Promise<string[]> {
     return this.db
       .selectFrom('blob_parts')
       .select('part_key')
@@ -286,7 +293,7 @@ export class ArchiveRepository {
   }
 
   /** List rows joined with their content, mailbox and folder: the base of listing, search and export. */
-  summaryQuery(tenantId: string) {
+  summaryQuery(tenantId: number) {
     return this.db
       .selectFrom('messages as m')
       .innerJoin('message_contents as c', 'c.id', 'm.content_id')
@@ -311,7 +318,7 @@ export class ArchiveRepository {
   }
 
   /** Every distinct content of a tenant in id order, paged, for verify. */
-  findContentsAfter(tenantId: string, afterId: number, limit: number) {
+  findContentsAfter(tenantId: number, afterId: number, limit: number) {
     return this.db
       .selectFrom('message_contents as c')
       .leftJoin('blobs as b', (join) =>
@@ -325,7 +332,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  findLocations(tenantId: string, contentId: number) {
+  findLocations(tenantId: number, contentId: number) {
     return this.db
       .selectFrom('messages as m')
       .innerJoin('archive_mailboxes as mb', 'mb.id', 'm.mailbox_id')
@@ -336,7 +343,7 @@ export class ArchiveRepository {
       .execute();
   }
 
-  async countStats(tenantId: string) {
+  async countStats(tenantId: number) {
     const messages = await this.db
       .selectFrom('messages')
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { blobKeyOf } from '../core/keys.js';
 import { IntegrityError, NotFoundError, ValidationError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
 import type { ArchiveMailbox } from '../db/schema.js';
 import { decodeObject } from '../store/object-codec.js';
 import { reassemble } from '../store/skeleton.js';
@@ -67,31 +66,27 @@ export class ArchiveService {
     if (!trimmed) throw new ValidationError('a mailbox name is required');
     const existing = await this.deps.repository.findMailboxByName(ctx.tenantId, trimmed);
     if (existing) return existing;
-    const mailbox: ArchiveMailbox = {
-      id: newId(),
+    return this.deps.repository.insertMailbox({
       tenant_id: ctx.tenantId,
       name: trimmed,
       kind,
       created_at: this.clock(),
-    };
-    await this.deps.repository.insertMailbox(mailbox);
-    return mailbox;
+    });
   }
 
   listMailboxes(ctx: TenantContext) {
     return this.deps.repository.findMailboxes(ctx.tenantId);
   }
 
-  listFolders(ctx: TenantContext, mailboxId: string) {
+  listFolders(ctx: TenantContext, mailboxId: number) {
     return this.deps.repository.findFolders(ctx.tenantId, mailboxId);
   }
 
-  private async ensureFolder(ctx: TenantContext, mailboxId: string, path: string): Promise<string> {
+  private async ensureFolder(ctx: TenantContext, mailboxId: number, path: string): Promise<number> {
     const normalized = normalizeFolderPath(path);
     const existing = await this.deps.repository.findFolder(ctx.tenantId, mailboxId, normalized);
     if (existing) return existing.id;
     await this.deps.repository.insertFolder({
-      id: newId(),
       tenant_id: ctx.tenantId,
       mailbox_id: mailboxId,
       path: normalized,
@@ -107,9 +102,9 @@ export class ArchiveService {
    * its error and nothing of it is kept. Idempotent: the same bytes in the same folder are archived
    * once, whatever happens in between.
    */
-  async archiveBatch(ctx: TenantContext, mailboxId: string, items: ArchiveItem[]): Promise<ArchiveOutcome[]> {
+  async archiveBatch(ctx: TenantContext, mailboxId: number, items: ArchiveItem[]): Promise<ArchiveOutcome[]> {
     const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
-    const folderIds = new Map<string, string>();
+    const folderIds = new Map<string, number>();
     for (const item of items) {
       const path = normalizeFolderPath(item.folderPath);
       if (!folderIds.has(path)) folderIds.set(path, await this.ensureFolder(ctx, mailboxId, path));
@@ -181,8 +176,8 @@ export class ArchiveService {
 
   private async commitPrepared(
     ctx: TenantContext,
-    mailboxId: string,
-    keyed: Array<{ item: ArchiveItem; blobKey: string; folderId: string }>,
+    mailboxId: number,
+    keyed: Array<{ item: ArchiveItem; blobKey: string; folderId: number }>,
     preparedResults: Map<string, PreparedMessage | Error>,
     /** Objects archiveBatch has already stored durably, and where. */
     written: ReadonlyMap<string, BlobLocator>,
@@ -217,7 +212,7 @@ export class ArchiveService {
     type Pending = {
       pending: string;
       blobKey: string;
-      folderId: string;
+      folderId: number;
       status: 'archived' | 'copy' | 'duplicate';
     };
     const outcomes: Array<ArchiveOutcome | Pending> = [];

@@ -2,7 +2,7 @@ import type { ParsedMessage } from '../mime/mime.types.js';
 
 /** Who is acting and in which tenant. Every use case takes it first. */
 export interface TenantContext {
-  tenantId: string;
+  tenantId: number;
 }
 
 export interface ArchiveItem {
@@ -53,7 +53,7 @@ export interface PreparedMessage {
 
 export interface PrepareRequest {
   raw: Uint8Array;
-  tenantId: string;
+  tenantId: number;
   dedupKey: Uint8Array;
   dataKeyId: number;
   dataKey: Uint8Array;

@@ -10,7 +10,7 @@ const formatAddresses = (list: MailAddress[]) =>
   list.map((a) => (a.name ? `${a.name} ${a.address}` : a.address)).join(' ');
 
 /** Object AAD binds an object to its tenant and key, so a swapped or moved file fails to decrypt. */
-export const objectAad = (tenantId: string, key: string) => `${tenantId}/${key}`;
+export const objectAad = (tenantId: number, key: string) => `${tenantId}/${key}`;
 
 /**
  * The CPU-heavy half of ingest, run in worker threads: hash, parse, split large parts, compress and

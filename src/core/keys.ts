@@ -15,7 +15,7 @@ const UNWRAP_FAILED =
 
 /** A tenant's keys, unwrapped, as the store needs them. */
 export interface TenantKeyring {
-  tenantId: string;
+  tenantId: number;
   /** HMAC key for blob keys: dedup within the tenant, nothing learnable across tenants. */
   dedupKey: Buffer;
   /** Key id new objects are written under; older ids stay readable after a rotation. */

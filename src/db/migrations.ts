@@ -9,14 +9,14 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('tenants')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('slug', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('created_at', 'integer', (c) => c.notNull())
         .execute();
       await db.schema
         .createTable('tenant_keys')
-        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
         .addColumn('purpose', 'text', (c) => c.notNull())
         .addColumn('key_id', 'integer', (c) => c.notNull())
         .addColumn('wrapped', 'blob', (c) => c.notNull())
@@ -26,8 +26,8 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('archive_mailboxes')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('created_at', 'integer', (c) => c.notNull())
@@ -35,9 +35,9 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('folders')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('tenant_id', 'text', (c) => c.notNull())
-        .addColumn('mailbox_id', 'text', (c) =>
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
+        .addColumn('mailbox_id', 'integer', (c) =>
           c.notNull().references('archive_mailboxes.id').onDelete('cascade'),
         )
         .addColumn('path', 'text', (c) => c.notNull())
@@ -46,7 +46,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('blobs')
-        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('raw_size', 'integer', (c) => c.notNull())
@@ -59,7 +59,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('blob_parts')
-        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
         .addColumn('message_key', 'text', (c) => c.notNull())
         .addColumn('ordinal', 'integer', (c) => c.notNull())
         .addColumn('part_key', 'text', (c) => c.notNull())
@@ -69,7 +69,7 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('message_contents')
         .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
         .addColumn('blob_key', 'text', (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('size', 'integer', (c) => c.notNull())
@@ -91,20 +91,21 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('messages')
         .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('tenant_id', 'text', (c) => c.notNull())
-        .addColumn('mailbox_id', 'text', (c) => c.notNull())
-        .addColumn('folder_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
+        .addColumn('mailbox_id', 'integer', (c) => c.notNull())
+        .addColumn('folder_id', 'integer', (c) => c.notNull())
         .addColumn('content_id', 'integer', (c) => c.notNull())
         .addColumn('sort_date', 'integer', (c) => c.notNull())
         .addColumn('archived_at', 'integer', (c) => c.notNull())
-        .addUniqueConstraint('messages_copy', ['folder_id', 'content_id'])
+        // One copy per folder; content first so the same index also finds every copy of a
+        // content (search candidates, verify) without a second index on content_id.
+        .addUniqueConstraint('messages_copy', ['content_id', 'folder_id'])
         .execute();
       await db.schema
         .createIndex('messages_by_date')
         .on('messages')
         .columns(['tenant_id', 'sort_date', 'id'])
         .execute();
-      await db.schema.createIndex('messages_by_content').on('messages').column('content_id').execute();
       // Contentless: the index holds tokens only, no second copy of the text; snippets are made from
       // the stored message when a result page is shown. unicode61 with remove_diacritics 2 folds
       // "résumé" to "resume" and "Grüße" to "gruße" for German and English alike.

@@ -21,14 +21,14 @@ export interface Database {
 }
 
 export interface TenantsTable {
-  id: string;
+  id: Generated<number>;
   slug: string;
   name: string;
   created_at: number;
 }
 
 export interface TenantKeysTable {
-  tenant_id: string;
+  tenant_id: number;
   /** 'dedup' (never rotated: blob keys depend on it) or 'data' (rotatable). */
   purpose: 'dedup' | 'data';
   key_id: number;
@@ -39,24 +39,24 @@ export interface TenantKeysTable {
 }
 
 export interface ArchiveMailboxesTable {
-  id: string;
-  tenant_id: string;
+  id: Generated<number>;
+  tenant_id: number;
   name: string;
   kind: 'user' | 'journal' | 'shared';
   created_at: number;
 }
 
 export interface FoldersTable {
-  id: string;
-  tenant_id: string;
-  mailbox_id: string;
+  id: Generated<number>;
+  tenant_id: number;
+  mailbox_id: number;
   /** Slash-separated path, '' for the mailbox root. */
   path: string;
   created_at: number;
 }
 
 export interface BlobsTable {
-  tenant_id: string;
+  tenant_id: number;
   /** HMAC-SHA-256 (hex) of the object's plaintext under the tenant's dedup key. */
   key: string;
   kind: 'message' | 'part';
@@ -73,7 +73,7 @@ export interface BlobsTable {
 }
 
 export interface BlobPartsTable {
-  tenant_id: string;
+  tenant_id: number;
   message_key: string;
   ordinal: number;
   part_key: string;
@@ -82,7 +82,7 @@ export interface BlobPartsTable {
 export interface MessageContentsTable {
   /** Also the rowid of the full-text entry in `message_fts`. */
   id: Generated<number>;
-  tenant_id: string;
+  tenant_id: number;
   blob_key: string;
   sha256: string;
   size: number;
@@ -106,9 +106,9 @@ export interface MessageContentsTable {
 
 export interface MessagesTable {
   id: Generated<number>;
-  tenant_id: string;
-  mailbox_id: string;
-  folder_id: string;
+  tenant_id: number;
+  mailbox_id: number;
+  folder_id: number;
   content_id: number;
   /** Sort key for "newest first": the Date header, or the archive time when there is none. */
   sort_date: number;

@@ -9,7 +9,7 @@ import { compileQuery, type CompileOptions } from './compile-query.js';
 import { createVocabTermExpander } from './fts-vocab.repository.js';
 import { parseQuery } from './query-parser.js';
 
-const TENANT = 'tenant-synthetic';
+const TENANT = 1;
 const utc = (iso: string) => Date.parse(`${iso}Z`);
 
 interface SyntheticMessage {
@@ -24,7 +24,7 @@ interface SyntheticMessage {
   date: number | null;
   sortDate?: number;
   size: number;
-  copies: Array<{ mailbox: string; folder: string }>;
+  copies: Array<{ mailbox: number; folder: number }>;
 }
 
 // Synthetic test data: invented people, addresses and texts.
@@ -39,8 +39,8 @@ const MESSAGES: SyntheticMessage[] = [
     date: utc('2024-03-15T10:00:00'),
     size: 250_000,
     copies: [
-      { mailbox: 'mb-alice', folder: 'f-inbox' },
-      { mailbox: 'mb-journal', folder: 'f-journal' },
+      { mailbox: 11, folder: 21 },
+      { mailbox: 12, folder: 25 },
     ],
   },
   {
@@ -51,7 +51,7 @@ const MESSAGES: SyntheticMessage[] = [
     body: 'Mit freundlichen Grüßen, Jürgen. Die Straße ist gesperrt.',
     date: utc('2024-02-29T23:30:00'),
     size: 4_000,
-    copies: [{ mailbox: 'mb-alice', folder: 'f-projects-2024' }],
+    copies: [{ mailbox: 11, folder: 23 }],
   },
   {
     id: 3,
@@ -63,7 +63,7 @@ const MESSAGES: SyntheticMessage[] = [
     date: null,
     sortDate: utc('2023-12-31T12:00:00'),
     size: 12_000,
-    copies: [{ mailbox: 'mb-alice', folder: 'f-projects-old' }],
+    copies: [{ mailbox: 11, folder: 24 }],
   },
   {
     id: 4,
@@ -74,7 +74,7 @@ const MESSAGES: SyntheticMessage[] = [
     attachment: 'catalog.pdf',
     date: utc('2024-03-16T00:00:00'),
     size: 2_000_000,
-    copies: [{ mailbox: 'mb-journal', folder: 'f-journal' }],
+    copies: [{ mailbox: 12, folder: 25 }],
   },
   {
     id: 5,
@@ -85,7 +85,7 @@ const MESSAGES: SyntheticMessage[] = [
     body: 'Budget spreadsheet, rebuilding the forecast.',
     date: utc('2024-01-10T08:00:00'),
     size: 800,
-    copies: [{ mailbox: 'mb-alice', folder: 'f-projects' }],
+    copies: [{ mailbox: 11, folder: 22 }],
   },
 ];
 
@@ -103,25 +103,27 @@ async function seed(): Promise<void> {
   await db
     .insertInto('archive_mailboxes')
     .values([
-      { id: 'mb-alice', tenant_id: TENANT, name: 'Alice', kind: 'user', created_at: now },
-      { id: 'mb-journal', tenant_id: TENANT, name: 'Journal EU', kind: 'journal', created_at: now },
+      { id: 11, tenant_id: TENANT, name: 'Alice', kind: 'user', created_at: now },
+      { id: 12, tenant_id: TENANT, name: 'Journal EU', kind: 'journal', created_at: now },
     ])
     .execute();
   await db
     .insertInto('folders')
     .values(
-      [
-        ['f-inbox', 'mb-alice', 'INBOX'],
-        ['f-projects', 'mb-alice', 'Projects'],
-        ['f-projects-2024', 'mb-alice', 'Projects/2024'],
-        // Shares a prefix with "Projects" but is not inside it.
-        ['f-projects-old', 'mb-alice', 'ProjectsOld'],
-        ['f-journal', 'mb-journal', ''],
-      ].map(([id, mailbox_id, path]) => ({
-        id: id!,
+      (
+        [
+          [21, 11, 'INBOX'],
+          [22, 11, 'Projects'],
+          [23, 11, 'Projects/2024'],
+          // Shares a prefix with "Projects" but is not inside it.
+          [24, 11, 'ProjectsOld'],
+          [25, 12, ''],
+        ] as const
+      ).map(([id, mailbox_id, path]) => ({
+        id,
         tenant_id: TENANT,
-        mailbox_id: mailbox_id!,
-        path: path!,
+        mailbox_id,
+        path,
         created_at: now,
       })),
     )

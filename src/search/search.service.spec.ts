@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase, type OpenedDatabase } from '../db/database.js';
 import { SearchService, type SearchServiceOptions } from './search.service.js';
 
-const TENANT = 'tenant-synthetic';
-const OTHER_TENANT = 'tenant-other';
+const TENANT = 1;
+const OTHER_TENANT = 2;
 const ctx = { tenantId: TENANT };
 const DAY = 86_400_000;
 const START = Date.parse('2001-01-01T00:00:00Z');
@@ -33,16 +33,16 @@ async function seed(): Promise<void> {
   await db
     .insertInto('archive_mailboxes')
     .values([
-      { id: 'mb-a', tenant_id: TENANT, name: 'Alice', kind: 'user', created_at: now },
-      { id: 'mb-o', tenant_id: OTHER_TENANT, name: 'Alice', kind: 'user', created_at: now },
+      { id: 11, tenant_id: TENANT, name: 'Alice', kind: 'user', created_at: now },
+      { id: 12, tenant_id: OTHER_TENANT, name: 'Alice', kind: 'user', created_at: now },
     ])
     .execute();
   await db
     .insertInto('folders')
     .values([
-      { id: 'f-in', tenant_id: TENANT, mailbox_id: 'mb-a', path: 'INBOX', created_at: now },
-      { id: 'f-copy', tenant_id: TENANT, mailbox_id: 'mb-a', path: 'Copy', created_at: now },
-      { id: 'f-o', tenant_id: OTHER_TENANT, mailbox_id: 'mb-o', path: 'INBOX', created_at: now },
+      { id: 21, tenant_id: TENANT, mailbox_id: 11, path: 'INBOX', created_at: now },
+      { id: 22, tenant_id: TENANT, mailbox_id: 11, path: 'Copy', created_at: now },
+      { id: 23, tenant_id: OTHER_TENANT, mailbox_id: 12, path: 'INBOX', created_at: now },
     ])
     .execute();
   for (let id = 1; id <= 260; id++) {
@@ -77,13 +77,13 @@ async function seed(): Promise<void> {
       .execute();
     // Without a Date header the copy is dated by its archive time, out of the id order.
     const sortDate = date ?? START + ((id * 37) % 61) * DAY;
-    const folders = tenant === OTHER_TENANT ? ['f-o'] : id % 4 === 0 ? ['f-in', 'f-copy'] : ['f-in'];
+    const folders = tenant === OTHER_TENANT ? [23] : id % 4 === 0 ? [21, 22] : [21];
     for (const folder of folders) {
       await db
         .insertInto('messages')
         .values({
           tenant_id: tenant,
-          mailbox_id: tenant === OTHER_TENANT ? 'mb-o' : 'mb-a',
+          mailbox_id: tenant === OTHER_TENANT ? 12 : 11,
           folder_id: folder,
           content_id: id,
           sort_date: sortDate,
@@ -207,8 +207,8 @@ describe('SearchService returns the same pages whichever plan it takes', () => {
       .insertInto('messages')
       .values({
         tenant_id: TENANT,
-        mailbox_id: 'mb-a',
-        folder_id: 'f-in',
+        mailbox_id: 11,
+        folder_id: 21,
         content_id: 300,
         sort_date: now,
         archived_at: now,

@@ -184,7 +184,7 @@ export class SearchService {
     if (driver) {
       // Few candidates: start from them, test the whole condition on each of their copies and sort
       // the survivors, instead of walking every message newest first until `limit` match. The
-      // copies are found by messages_by_content in `h` and then read by primary key; CROSS JOIN
+      // copies are found by the (content_id, folder_id) index in `h` and then read by primary key; CROSS JOIN
       // keeps `h` the outer loop, so no date or tenant range on messages can take its place.
       const copies = sql<{ id: number }>`(select x2.id as id from (${driver}) as x1
         cross join messages as x2 where x2.content_id = x1.id)`;

@@ -9,7 +9,6 @@ const TEMP_PREFIX = '.tmp-';
 /** process.pid is a system call each time it is read; temp names need it once per object. */
 const PID = process.pid;
 const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
-const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** Open temp files per wave, so one huge group cannot exhaust file descriptors. */
 const WAVE_SIZE = 128;
 /** Bound on remembered folders (256 shards per tenant), for installations with many tenants. */
@@ -99,7 +98,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async putMany(
-    tenantId: string,
+    tenantId: number,
     objects: ReadonlyArray<{ key: string; data: Uint8Array }>,
   ): Promise<Map<string, BlobLocator>> {
     const unique = new Map<string, Uint8Array>();
@@ -155,7 +154,7 @@ export class FsBlobStore implements BlobStore {
 
   /** One temp pack, one write, one fsync, one rename; the caller fsyncs the folder. */
   private async writePack(
-    tenantId: string,
+    tenantId: number,
     objects: Array<{ key: string; data: Uint8Array }>,
     dirsToSync: Set<string>,
   ): Promise<{ path: string; locators: Map<string, BlobLocator> }> {
@@ -196,7 +195,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Standalone files, skipping keys already present (same key, same content). */
   private async writeFiles(
-    tenantId: string,
+    tenantId: number,
     objects: Array<{ key: string; data: Uint8Array }>,
     dirsToSync: Set<string>,
   ): Promise<void> {
@@ -264,7 +263,7 @@ export class FsBlobStore implements BlobStore {
     this.knownDirectories.add(dir);
   }
 
-  async get(tenantId: string, key: string, locator: BlobLocator): Promise<Buffer> {
+  async get(tenantId: number, key: string, locator: BlobLocator): Promise<Buffer> {
     const location = parseLocator(checkKey(key), locator);
     if (location.kind === 'file') {
       try {
@@ -280,7 +279,7 @@ export class FsBlobStore implements BlobStore {
     return entry.bytes.subarray(entry.headerSize);
   }
 
-  async has(tenantId: string, key: string, locator: BlobLocator): Promise<boolean> {
+  async has(tenantId: number, key: string, locator: BlobLocator): Promise<boolean> {
     const location = parseLocator(checkKey(key), locator);
     if (location.kind === 'file') return exists(this.pathOf(tenantId, key));
     try {
@@ -296,7 +295,7 @@ export class FsBlobStore implements BlobStore {
    * marked deleted, so retention and erasure hold at once; its space stays in the pack until a
    * compaction rewrites the pack without it.
    */
-  async delete(tenantId: string, key: string, locator: BlobLocator): Promise<void> {
+  async delete(tenantId: number, key: string, locator: BlobLocator): Promise<void> {
     const location = parseLocator(checkKey(key), locator);
     if (location.kind === 'file') {
       const path = this.pathOf(tenantId, key);
@@ -335,7 +334,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** Standalone files, then the live entries of every pack, read from the packs themselves. */
-  async *list(tenantId: string): AsyncIterable<{ key: string; locator: BlobLocator }> {
+  async *list(tenantId: number): AsyncIterable<{ key: string; locator: BlobLocator }> {
     const tenantDir = this.tenantDir(tenantId);
     for (const shard of await readDirNames(tenantDir)) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
@@ -351,7 +350,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** A standalone file's size, or a packed object's bytes with its entry header. */
-  async sizeOf(tenantId: string, key: string, locator: BlobLocator): Promise<number> {
+  async sizeOf(tenantId: number, key: string, locator: BlobLocator): Promise<number> {
     const location = parseLocator(checkKey(key), locator);
     if (location.kind === 'pack') {
       const entry = await this.readPackEntry(tenantId, key, location, 0);
@@ -366,7 +365,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async usage(tenantId: string): Promise<BlobUsage> {
+  async usage(tenantId: number): Promise<BlobUsage> {
     const usage: BlobUsage = { objectFiles: 0, packFiles: 0, bytes: 0, allocatedBytes: 0 };
     const add = async (path: string) => {
       try {
@@ -427,7 +426,7 @@ export class FsBlobStore implements BlobStore {
    * the header is intact and names this key and length.
    */
   private async readPackEntry(
-    tenantId: string,
+    tenantId: number,
     key: string,
     location: Extract<Location, { kind: 'pack' }>,
     dataBytes: number,
@@ -468,7 +467,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  private async packNames(tenantId: string): Promise<string[]> {
+  private async packNames(tenantId: number): Promise<string[]> {
     const names: string[] = [];
     for (const file of await readDirNames(join(this.tenantDir(tenantId), PACK_DIR))) {
       const name = file.slice(0, -PACK_SUFFIX.length);
@@ -477,17 +476,17 @@ export class FsBlobStore implements BlobStore {
     return names;
   }
 
-  private tenantDir(tenantId: string): string {
-    if (!TENANT_PATTERN.test(tenantId))
+  private tenantDir(tenantId: number): string {
+    if (!Number.isSafeInteger(tenantId) || tenantId < 0)
       throw new ValidationError(`invalid tenant id for the blob store: ${tenantId}`);
-    return join(this.root, tenantId);
+    return join(this.root, String(tenantId));
   }
 
-  private pathOf(tenantId: string, key: string): string {
+  private pathOf(tenantId: number, key: string): string {
     return join(this.tenantDir(tenantId), key.slice(0, 2), key);
   }
 
-  private packPath(tenantId: string, pack: string): string {
+  private packPath(tenantId: number, pack: string): string {
     return join(this.tenantDir(tenantId), PACK_DIR, pack + PACK_SUFFIX);
   }
 }
@@ -580,7 +579,7 @@ function checkKey(key: string): string {
   return key;
 }
 
-function missing(tenantId: string, key: string, reason?: string): IntegrityError {
+function missing(tenantId: number, key: string, reason?: string): IntegrityError {
   return new IntegrityError(`object ${key} is missing${reason ? `: ${reason}` : ''}`, {
     tenantId,
     key,

@@ -14,22 +14,22 @@ export interface BlobStore {
    * durability does not cost one fsync round per message. Returns the locator of every key given.
    */
   putMany(
-    tenantId: string,
+    tenantId: number,
     objects: ReadonlyArray<{ key: string; data: Uint8Array }>,
   ): Promise<Map<string, BlobLocator>>;
-  get(tenantId: string, key: string, locator: BlobLocator): Promise<Buffer>;
-  has(tenantId: string, key: string, locator: BlobLocator): Promise<boolean>;
+  get(tenantId: number, key: string, locator: BlobLocator): Promise<Buffer>;
+  has(tenantId: number, key: string, locator: BlobLocator): Promise<boolean>;
   /**
    * Makes the object unreadable. A backend that packs objects may leave the space to a later
    * compaction; see the implementation.
    */
-  delete(tenantId: string, key: string, locator: BlobLocator): Promise<void>;
+  delete(tenantId: number, key: string, locator: BlobLocator): Promise<void>;
   /** Every object stored for a tenant, found without the database (for verify, repair and GC). */
-  list(tenantId: string): AsyncIterable<{ key: string; locator: BlobLocator }>;
+  list(tenantId: number): AsyncIterable<{ key: string; locator: BlobLocator }>;
   /** Bytes one object takes in the store, its own framing included. */
-  sizeOf(tenantId: string, key: string, locator: BlobLocator): Promise<number>;
+  sizeOf(tenantId: number, key: string, locator: BlobLocator): Promise<number>;
   /** What a tenant's objects take on disk, referenced or not (packs keep deleted entries' bytes). */
-  usage(tenantId: string): Promise<BlobUsage>;
+  usage(tenantId: number): Promise<BlobUsage>;
 }
 
 export interface BlobUsage {

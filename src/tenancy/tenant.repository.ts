@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
-import type { Tenant } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { Tenant, TenantsTable } from '../db/schema.js';
 
 /** Tenant rows and their wrapped keys. System-level: these queries are the only ones not scoped by tenant. */
 export class TenantRepository {
@@ -13,17 +14,22 @@ export class TenantRepository {
     return this.db.selectFrom('tenants').selectAll().orderBy('slug').execute();
   }
 
-  async insertWithKeys(
-    tenant: Tenant,
-    keys: Array<{ purpose: 'dedup' | 'data'; keyId: number; wrapped: Buffer }>,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('tenants').values(tenant).execute();
-      for (const key of keys) {
+  /** Keys are wrapped with the new tenant's id as context, so they are made once the id exists. */
+  insertWithKeys(
+    tenant: Insertable<TenantsTable>,
+    keysFor: (tenantId: number) => Array<{ purpose: 'dedup' | 'data'; keyId: number; wrapped: Buffer }>,
+  ): Promise<Tenant> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('tenants')
+        .values(tenant)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      for (const key of keysFor(inserted.id)) {
         await trx
           .insertInto('tenant_keys')
           .values({
-            tenant_id: tenant.id,
+            tenant_id: inserted.id,
             purpose: key.purpose,
             key_id: key.keyId,
             wrapped: key.wrapped,
@@ -32,10 +38,11 @@ export class TenantRepository {
           })
           .execute();
       }
+      return inserted;
     });
   }
 
-  findKeys(tenantId: string) {
+  findKeys(tenantId: number) {
     return this.db
       .selectFrom('tenant_keys')
       .selectAll()
@@ -48,7 +55,7 @@ export class TenantRepository {
     return this.db.selectFrom('tenant_keys').selectAll().execute();
   }
 
-  async addDataKey(tenantId: string, keyId: number, wrapped: Buffer, now: number): Promise<void> {
+  async addDataKey(tenantId: number, keyId: number, wrapped: Buffer, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('tenant_keys')
@@ -64,7 +71,7 @@ export class TenantRepository {
   }
 
   /** Replaces every wrapped key at once, so a master-key rotation is all or nothing. */
-  async rewrapAll(rows: Array<{ tenantId: string; purpose: string; keyId: number; wrapped: Buffer }>) {
+  async rewrapAll(rows: Array<{ tenantId: number; purpose: string; keyId: number; wrapped: Buffer }>) {
     await this.db.transaction().execute(async (trx) => {
       for (const row of rows) {
         await trx

@@ -1,12 +1,11 @@
 import { newKey, unwrapKey, wrapKey, type TenantKeyring } from '../core/keys.js';
-import { newId } from '../core/ids.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Tenant } from '../db/schema.js';
 import type { TenantRepository } from './tenant.repository.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 
-const keyContext = (tenantId: string, purpose: string, keyId: number) =>
+const keyContext = (tenantId: number, purpose: string, keyId: number) =>
   `tenant:${tenantId}:${purpose}:${keyId}`;
 
 /**
@@ -14,7 +13,7 @@ const keyContext = (tenantId: string, purpose: string, keyId: number) =>
  * rotate, old ones stay so that existing objects remain readable until they are re-encrypted.
  */
 export class TenantService {
-  private readonly keyrings = new Map<string, TenantKeyring>();
+  private readonly keyrings = new Map<number, TenantKeyring>();
 
   constructor(
     private readonly tenants: TenantRepository,
@@ -26,20 +25,18 @@ export class TenantService {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) {
       throw new ValidationError(`tenant slug "${slug}" must be lower-case letters, digits and dashes`);
     }
-    const tenant: Tenant = { id: newId(), slug, name, created_at: this.clock() };
-    await this.tenants.insertWithKeys(tenant, [
+    return this.tenants.insertWithKeys({ slug, name, created_at: this.clock() }, (tenantId) => [
       {
         purpose: 'dedup',
         keyId: 1,
-        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'dedup', 1)),
+        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenantId, 'dedup', 1)),
       },
       {
         purpose: 'data',
         keyId: 1,
-        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenant.id, 'data', 1)),
+        wrapped: wrapKey(this.masterKey, newKey(), keyContext(tenantId, 'data', 1)),
       },
     ]);
-    return tenant;
   }
 
   /** The embedded set-up has one tenant until tenancy lands; created on first use. */
@@ -60,7 +57,7 @@ export class TenantService {
     return this.tenants.findAll();
   }
 
-  async keyringFor(tenantId: string): Promise<TenantKeyring> {
+  async keyringFor(tenantId: number): Promise<TenantKeyring> {
     const cached = this.keyrings.get(tenantId);
     if (cached) return cached;
     const rows = await this.tenants.findKeys(tenantId);
@@ -90,7 +87,7 @@ export class TenantService {
   }
 
   /** New objects are encrypted with the new key from now on; returns its id. */
-  async rotateDataKey(tenantId: string): Promise<number> {
+  async rotateDataKey(tenantId: number): Promise<number> {
     const keyring = await this.keyringFor(tenantId);
     const keyId = Math.max(...keyring.dataKeys.keys()) + 1;
     await this.tenants.addDataKey(

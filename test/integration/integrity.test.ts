@@ -17,7 +17,7 @@ async function storedObjects(dataDir: string) {
   const root = join(dataDir, 'blobs');
   const objects: Array<{ path: string; offset: number; length: number }> = [];
   for (const tenant of readdirSync(root)) {
-    for await (const { key, locator } of new FsBlobStore(dataDir).list(tenant)) {
+    for await (const { key, locator } of new FsBlobStore(dataDir).list(Number(tenant))) {
       const packed = /^p:([0-9a-f]+):(\d+):(\d+)$/.exec(locator);
       if (packed) {
         const path = join(root, tenant, 'packs', `${packed[1]}.pack`);
