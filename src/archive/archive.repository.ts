@@ -47,6 +47,22 @@ export interface CommitResult {
   messageIds: Map<string, number>;
 }
 
+/** The columns of a message list row, over the aliases m, c, mb and f (listing, search, export). */
+export const MESSAGE_SUMMARY_COLUMNS = [
+  'm.id as id',
+  'm.content_id as contentId',
+  'mb.name as mailbox',
+  'f.path as folder',
+  'c.date as date',
+  'm.sort_date as sortDate',
+  'c.from_addr as from',
+  'c.from_name as fromName',
+  'c.subject as subject',
+  'c.size as size',
+  'c.sha256 as sha256',
+  'c.has_attachments as hasAttachments',
+] as const;
+
 /** Every archive query, each scoped by the tenant id passed first. */
 export class ArchiveRepository {
   constructor(private readonly db: Db) {}
@@ -300,21 +316,7 @@ export class ArchiveRepository {
       .innerJoin('archive_mailboxes as mb', 'mb.id', 'm.mailbox_id')
       .innerJoin('folders as f', 'f.id', 'm.folder_id')
       .where('m.tenant_id', '=', tenantId)
-      .select([
-        'm.id as id',
-        'm.content_id as contentId',
-        'mb.name as mailbox',
-        'f.path as folder',
-        'c.date as date',
-        'm.sort_date as sortDate',
-        'c.from_addr as from',
-        'c.from_name as fromName',
-        'c.subject as subject',
-        'c.size as size',
-        'c.sha256 as sha256',
-        'c.has_attachments as hasAttachments',
-        'c.blob_key as blobKey',
-      ]);
+      .select([...MESSAGE_SUMMARY_COLUMNS, 'c.blob_key as blobKey']);
   }
 
   /** Every distinct content of a tenant in id order, paged, for verify. */

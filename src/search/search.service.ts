@@ -1,6 +1,7 @@
 import { type RawBuilder, sql, type SqlBool } from 'kysely';
 import type { ArchiveService } from '../archive/archive.service.js';
 import { toSummary } from '../archive/archive.service.js';
+import { MESSAGE_SUMMARY_COLUMNS } from '../archive/archive.repository.js';
 import type { MessageSummary, TenantContext } from '../archive/archive.types.js';
 import { ValidationError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
@@ -28,21 +29,6 @@ export interface SearchPage {
   results: SearchHit[];
   nextCursor: string | null;
 }
-
-const SUMMARY_COLUMNS = [
-  'm.id as id',
-  'm.content_id as contentId',
-  'mb.name as mailbox',
-  'f.path as folder',
-  'c.date as date',
-  'm.sort_date as sortDate',
-  'c.from_addr as from',
-  'c.from_name as fromName',
-  'c.subject as subject',
-  'c.size as size',
-  'c.sha256 as sha256',
-  'c.has_attachments as hasAttachments',
-] as const;
 
 /**
  * Up to this many candidate contents, a date-sorted search starts from the candidates instead of
@@ -146,7 +132,7 @@ export class SearchService {
       .innerJoin('folders as f', 'f.id', 'm.folder_id')
       .where('m.tenant_id', '=', ctx.tenantId)
       .where(condition)
-      .select(SUMMARY_COLUMNS);
+      .select(MESSAGE_SUMMARY_COLUMNS);
     if (request.mailbox !== undefined)
       query = query.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
 
@@ -198,7 +184,7 @@ export class SearchService {
         .where('m.tenant_id', '=', ctx.tenantId)
         .where(condition)
         .where(after)
-        .select(SUMMARY_COLUMNS);
+        .select(MESSAGE_SUMMARY_COLUMNS);
       if (request.mailbox !== undefined)
         driven = driven.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
       rows = await driven
