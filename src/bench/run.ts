@@ -214,6 +214,31 @@ async function growGeneratedSet(
 }
 
 /** Folders of a mailbox: the SpamAssassin files start with "From ", so each is imported as an mbox of its own. */
+/**
+ * Bytes of database pages in use (dbstat), plus the blob store's bytes on disk. Unlike `du` of the
+ * data folder it does not hide growth in pages SQLite had already allocated and freed (FTS5 merges
+ * leave free pages that the next import reuses).
+ */
+async function bytesInUse(dataDir: string): Promise<number> {
+  const app = await openApp(
+    loadConfig({ env: { POSTVAULT_DATA_DIR: dataDir, POSTVAULT_LOG_LEVEL: 'warn' } }),
+    {
+      workers: 0,
+    },
+  );
+  try {
+    const pages = app.database.sqlite
+      .prepare('select coalesce(sum(pgsize), 0) as bytes from dbstat')
+      .get() as {
+      bytes: number;
+    };
+    const ctx = { tenantId: (await app.tenants.findBySlug('default')).id };
+    return pages.bytes + (await app.archive.stats(ctx)).diskBytes;
+  } finally {
+    await app.close();
+  }
+}
+
 async function countFolders(dataDir: string, mailbox: string): Promise<number> {
   const app = await openApp(
     loadConfig({ env: { POSTVAULT_DATA_DIR: dataDir, POSTVAULT_LOG_LEVEL: 'warn' } }),
@@ -376,6 +401,7 @@ async function main(): Promise<void> {
     });
 
     log('import the same messages into another folder (--folder copy)...');
+    const inUseBeforeCopy = await bytesInUse(saData);
     const copy = checkRun(
       await runCli(saData, ['import', '--mailbox', 'sa', '--folder', 'copy', saDir], root),
       'copy import',
@@ -385,23 +411,25 @@ async function main(): Promise<void> {
     const foldersAfter = await countFolders(saData, 'sa');
     const statsCopy = await cliStats(saData, root);
     const copyGrowth = growth(afterAgain, afterCopy);
-    const copyRatio = copyGrowth.allocated / statsAgain.distinctRawBytes;
+    const copyBytes = (await bytesInUse(saData)) - inUseBeforeCopy;
+    const copyRatio = copyBytes / statsAgain.distinctRawBytes;
     details.copyImport = {
       ...copySummary,
       seconds: copy.seconds,
       diskGrowth: copyGrowth,
       storedBytesGrowth: statsCopy.storedBytes - statsAgain.storedBytes,
-      bytesPerCopy: copyGrowth.allocated / corpus.length,
+      bytesInUseGrowth: copyBytes,
+      bytesPerCopy: copyBytes / corpus.length,
       foldersBefore,
       foldersAfter,
     };
     if (copySummary.copies !== corpus.length)
       throw new Error(`copy import: ${JSON.stringify(copySummary)}, expected ${corpus.length} copies`);
     add({
-      figure: 'second copy: data folder growth / raw bytes (du)',
+      figure: 'second copy: bytes in use (db pages + blobs) / raw bytes',
       value: copyRatio,
       display:
-        `${pct(copyRatio)} (+${mb(copyGrowth.allocated)}, ${(copyGrowth.allocated / corpus.length).toFixed(0)} B per copy, ` +
+        `${pct(copyRatio)} (+${mb(copyBytes)}, ${(copyBytes / corpus.length).toFixed(0)} B per copy; du +${mb(copyGrowth.allocated)}, ` +
         `${foldersAfter - foldersBefore} new folders; stored bytes +${statsCopy.storedBytes - statsAgain.storedBytes})`,
       target: '<= 1 %',
       met: copyRatio <= 0.01,
