@@ -1,4 +1,5 @@
 import { IntegrityError, ValidationError } from '../core/errors.js';
+import { readHeader, splitMultipart, type ByteRange, type ParsedHeader } from '../mime/multipart-bytes.js';
 
 /**
  * Attachment-level single instance: large leaf bodies are cut out of the raw message and stored once
@@ -8,13 +9,8 @@ import { IntegrityError, ValidationError } from '../core/errors.js';
  * splitMessage/reassemble copy bytes by offset, so a misjudged structure costs dedup, not data.
  */
 
-export interface ByteRange {
-  start: number;
-  end: number;
-}
+export type { ByteRange };
 
-const LF = 0x0a;
-const CR = 0x0d;
 const MAX_DEPTH = 40;
 
 /**
@@ -58,7 +54,7 @@ function scanEntity(
     const boundary = ctype === undefined ? undefined : boundaryOf(ctype);
     // A multipart without a usable boundary is read differently by different parsers: leave it whole.
     if (!boundary) return;
-    for (const part of splitMultipart(raw, bodyStart, end, Buffer.from(`--${boundary}`, 'latin1'))) {
+    for (const part of splitMultipart(raw, bodyStart, end, boundary).parts) {
       scanEntity(raw, part.start, part.end, mediaType === 'multipart/digest', min, depth + 1, out);
     }
     return;
@@ -73,48 +69,10 @@ function scanEntity(
   if (end - bodyStart >= min) out.push({ start: bodyStart, end });
 }
 
-/**
- * Header fields (lower-case name → unfolded value, first occurrence) and where the body starts, or
- * undefined when there is no blank line (no body to share) or a line that is not a header field.
- */
-function splitHeader(
-  raw: Buffer,
-  start: number,
-  end: number,
-): { bodyStart: number; fields: Map<string, string> } | undefined {
-  const fields = new Map<string, string>();
-  let current: { name: string; value: string } | undefined;
-  let pos = start;
-  // The mbox "From " line the corpora start with is not a header field; parsers skip it.
-  if (start === 0 && raw.subarray(0, 5).toString('latin1') === 'From ') pos = nextLine(raw, 0, end);
-  while (pos < end) {
-    const lineEnd = nextLine(raw, pos, end);
-    if (lineEnd === -1) return undefined;
-    let contentEnd = lineEnd - 1;
-    if (contentEnd > pos && raw[contentEnd - 1] === CR) contentEnd--;
-    if (contentEnd === pos) {
-      if (current && !fields.has(current.name)) fields.set(current.name, current.value);
-      return { bodyStart: lineEnd, fields };
-    }
-    const line = raw.toString('latin1', pos, contentEnd);
-    if (line[0] === ' ' || line[0] === '\t') {
-      if (!current) return undefined;
-      current.value += line;
-    } else {
-      const colon = line.indexOf(':');
-      if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(line.slice(0, colon).trimEnd())) return undefined;
-      if (current && !fields.has(current.name)) fields.set(current.name, current.value);
-      current = { name: line.slice(0, colon).trimEnd().toLowerCase(), value: line.slice(colon + 1) };
-    }
-    pos = lineEnd;
-  }
-  return undefined;
-}
-
-/** Offset just past the next LF at or after pos, or -1 when the line does not end before `end`. */
-function nextLine(raw: Buffer, pos: number, end: number): number {
-  const lf = raw.indexOf(LF, pos);
-  return lf === -1 || lf >= end ? -1 : lf + 1;
+/** A header with its blank line, or undefined: without one there is no body to share. */
+function splitHeader(raw: Buffer, start: number, end: number): ParsedHeader | undefined {
+  const header = readHeader(raw, start, end);
+  return header?.terminated ? header : undefined;
 }
 
 function boundaryOf(contentType: string): string | undefined {
@@ -122,40 +80,6 @@ function boundaryOf(contentType: string): string | undefined {
   const b = m?.[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m?.[2];
   // RFC 2046 caps boundaries at 70 characters; longer ones still occur and parsers accept them.
   return b && b.length > 0 && b.length <= 998 ? b : undefined;
-}
-
-/**
- * Part ranges of a multipart body: each starts after a delimiter line and ends before the line break
- * that precedes the next delimiter. A delimiter is "--boundary" at the start of a line followed only
- * by an optional "--" and whitespace; a missing close delimiter ends the last part at the body's end.
- */
-function splitMultipart(raw: Buffer, bodyStart: number, end: number, delimiter: Buffer): ByteRange[] {
-  const parts: ByteRange[] = [];
-  let partStart = -1;
-  let from = bodyStart;
-  while (from < end) {
-    const at = raw.indexOf(delimiter, from);
-    if (at === -1 || at + delimiter.length > end) break;
-    from = at + 1;
-    if (at !== bodyStart && raw[at - 1] !== LF) continue;
-    const lineEnd = nextLine(raw, at, end);
-    const tailEnd = lineEnd === -1 ? end : lineEnd;
-    const tail = raw.toString('latin1', at + delimiter.length, tailEnd);
-    const m = /^(--)?[ \t]*\r?\n?$/.exec(tail);
-    if (!m) continue;
-
-    if (partStart !== -1) {
-      let partEnd = at;
-      if (partEnd > bodyStart && raw[partEnd - 1] === LF) partEnd--;
-      if (partEnd > bodyStart && raw[partEnd - 1] === CR) partEnd--;
-      if (partEnd > partStart) parts.push({ start: partStart, end: partEnd });
-    }
-    if (m[1] === '--' || lineEnd === -1) return parts;
-    partStart = lineEnd;
-    from = lineEnd;
-  }
-  if (partStart !== -1 && end > partStart) parts.push({ start: partStart, end });
-  return parts;
 }
 
 /*
