@@ -69,7 +69,8 @@ export async function openApp(
     throw error;
   }
   const blobs = new FsBlobStore(config.dataDir, { faults: options.blobFaults });
-  await blobs.cleanup();
+  // Only stale temp files: another process (serve, an import) may be writing right now.
+  await blobs.cleanup({ olderThanMs: 60 * 60_000 });
   const preparer = createPreparer(options.workers ?? config.workers);
   const repository = new ArchiveRepository(database.db);
   const archive = new ArchiveService({

@@ -5,7 +5,6 @@ import type {
   ArchiveMailboxesTable,
   Folder,
   FoldersTable,
-  MessageContent,
   NewMessageContent,
 } from '../db/schema.js';
 import type { FtsDocument } from './archive.types.js';
@@ -66,6 +65,15 @@ export const MESSAGE_SUMMARY_COLUMNS = [
 /** Every archive query, each scoped by the tenant id passed first. */
 export class ArchiveRepository {
   constructor(private readonly db: Db) {}
+
+  findMailboxById(tenantId: number, id: number): Promise<ArchiveMailbox | undefined> {
+    return this.db
+      .selectFrom('archive_mailboxes')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
 
   findMailboxByName(tenantId: number, name: string): Promise<ArchiveMailbox | undefined> {
     return this.db
@@ -262,15 +270,6 @@ export class ArchiveRepository {
     return this.summaryQuery(tenantId).where('m.id', '=', messageId).executeTakeFirst();
   }
 
-  findContent(tenantId: number, contentId: number): Promise<MessageContent | undefined> {
-    return this.db
-      .selectFrom('message_contents')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', contentId)
-      .executeTakeFirst();
-  }
-
   /** Where the blob store keeps each of these objects; a key without a row is left out. */
   async findBlobLocators(tenantId: number, keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
@@ -295,17 +294,6 @@ export class ArchiveRepository {
       .where('p.message_key', '=', messageKey)
       .execute();
     return new Map(rows.map((r) => [r.key, r.locator]));
-  }
-
-  findPartKeys(tenantId: number, messageKey: string): Promise<string[]> {
-    return this.db
-      .selectFrom('blob_parts')
-      .select('part_key')
-      .where('tenant_id', '=', tenantId)
-      .where('message_key', '=', messageKey)
-      .orderBy('ordinal')
-      .execute()
-      .then((rows) => rows.map((r) => r.part_key));
   }
 
   /** List rows joined with their content, mailbox and folder: the base of listing, search and export. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { blobKeyOf } from '../core/keys.js';
-import { IntegrityError, NotFoundError, ValidationError } from '../core/errors.js';
+import { IntegrityError, KeyError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { ArchiveMailbox } from '../db/schema.js';
-import { decodeObject } from '../store/object-codec.js';
+import { decodeObject, readObjectHeader } from '../store/object-codec.js';
 import { reassemble } from '../store/skeleton.js';
 import type { BlobLocator, BlobStore } from '../store/store.types.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
@@ -103,6 +103,9 @@ export class ArchiveService {
    * once, whatever happens in between.
    */
   async archiveBatch(ctx: TenantContext, mailboxId: number, items: ArchiveItem[]): Promise<ArchiveOutcome[]> {
+    if (!(await this.deps.repository.findMailboxById(ctx.tenantId, mailboxId))) {
+      throw new NotFoundError(`archive mailbox ${mailboxId} does not exist`);
+    }
     const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
     const folderIds = new Map<string, number>();
     for (const item of items) {
@@ -346,8 +349,12 @@ export class ArchiveService {
   private async readObject(ctx: TenantContext, key: string, locator: BlobLocator | null | undefined) {
     // No row, no locator: the object is as good as missing (the store would say the same).
     if (locator == null) throw new IntegrityError(`object ${key} is missing: no blobs row names it`);
-    const keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
     const stored = await this.deps.blobs.get(ctx.tenantId, key, locator);
+    let keyring = await this.deps.tenants.keyringFor(ctx.tenantId);
+    // Another process (`postvault keys rotate-data`) may have added a data key since we cached ours.
+    if (!keyring.dataKeys.has(readObjectHeader(stored).keyId)) {
+      keyring = await this.deps.tenants.keyringFor(ctx.tenantId, { reload: true });
+    }
     return decodeObject(
       stored,
       (keyId) => {
@@ -385,7 +392,9 @@ export class ArchiveService {
       }
       return raw;
     } catch (error) {
-      if (error instanceof IntegrityError) {
+      // A KeyError here means the object names a key id this tenant does not have: a damaged
+      // header, as the master key was already checked at start.
+      if (error instanceof IntegrityError || error instanceof KeyError) {
         throw new IntegrityError(`${label} failed its integrity check: ${error.message}`, { blobKey });
       }
       throw error;

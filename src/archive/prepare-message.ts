@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { blobKeyOf } from '../core/keys.js';
+import { blobKeyOf, partKeyOf } from '../core/keys.js';
 import { parseMessage } from '../mime/parse-message.js';
 import type { MailAddress } from '../mime/mime.types.js';
 import { encodeObject } from '../store/object-codec.js';
@@ -36,7 +36,7 @@ export async function prepareMessage(request: PrepareRequest): Promise<PreparedM
   const partKeys: string[] = [];
   const ranges = findLargePartBodies(raw, request.partThreshold);
   if (ranges.length > 0) {
-    const { skeleton, parts } = splitMessage(raw, ranges, (bytes) => blobKeyOf(dedupKey, bytes));
+    const { skeleton, parts } = splitMessage(raw, ranges, (bytes) => partKeyOf(dedupKey, bytes));
     objects.push({
       key: blobKey,
       kind: 'message',

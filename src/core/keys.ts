@@ -141,3 +141,11 @@ function aadOf(context: string): Buffer {
 export function blobKeyOf(dedupKey: Buffer, bytes: Uint8Array): string {
   return createHmac('sha256', dedupKey).update(bytes).digest('hex');
 }
+
+/**
+ * Key of a shared MIME part. Domain-separated from message keys: a message whose bytes equal a part
+ * already stored (a single-part message's body) must not collide with that part's object.
+ */
+export function partKeyOf(dedupKey: Buffer, bytes: Uint8Array): string {
+  return createHmac('sha256', dedupKey).update('part\0').update(bytes).digest('hex');
+}

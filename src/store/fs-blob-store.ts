@@ -21,7 +21,7 @@ const TEMPORARY_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN
  * as a file of its own it costs a 4 KiB block, an inode and an fsync; in a pack it costs its bytes.
  * Larger objects (attachments) keep a file of their own, where a block's slack does not matter.
  */
-export const DEFAULT_PACK_THRESHOLD = 256 * 1024;
+const DEFAULT_PACK_THRESHOLD = 256 * 1024;
 /** A group larger than this is split over several packs, so no pack grows without bound. */
 const MAX_PACK_BYTES = 64 * 1024 * 1024;
 
@@ -203,6 +203,9 @@ export class FsBlobStore implements BlobStore {
     const candidates = objects.map((o) => ({ ...o, path: this.pathOf(tenantId, o.key) }));
     const present = await Promise.all(candidates.map((c) => exists(c.path)));
     const pending = candidates.filter((_, i) => !present[i]);
+    // An existing file may have been renamed into place by a concurrent or failed group whose
+    // folder fsync has not happened: its folder is synced here too before the caller commits.
+    for (const [i, c] of candidates.entries()) if (present[i]) dirsToSync.add(dirname(c.path));
     if (pending.length === 0) return;
     await Promise.all(
       [...new Set(pending.map((p) => dirname(p.path)))].map(async (dir) => {

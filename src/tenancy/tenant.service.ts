@@ -57,8 +57,8 @@ export class TenantService {
     return this.tenants.findAll();
   }
 
-  async keyringFor(tenantId: number): Promise<TenantKeyring> {
-    const cached = this.keyrings.get(tenantId);
+  async keyringFor(tenantId: number, options: { reload?: boolean } = {}): Promise<TenantKeyring> {
+    const cached = options.reload ? undefined : this.keyrings.get(tenantId);
     if (cached) return cached;
     const rows = await this.tenants.findKeys(tenantId);
     const dedupRow = rows.find((r) => r.purpose === 'dedup');

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { NotFoundError, TemporaryError } from '../../src/core/errors.js';
+import { IntegrityError, NotFoundError, TemporaryError } from '../../src/core/errors.js';
 import { corpusDir } from '../support/paths.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
@@ -145,5 +145,80 @@ describe('archive ingest and retrieval', () => {
     ]);
     expect(outcome?.status).toBe('archived');
     expect((await app.archive.verify(ctx)).problems).toEqual([]);
+  });
+});
+
+describe('archive edge cases found in review', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let app: App;
+  beforeEach(async () => {
+    dir = tempDir();
+    app = await openTempApp(dir.path);
+  });
+  afterEach(async () => {
+    await app.close();
+    dir.remove();
+  });
+  const defaultCtx = async () => ({ tenantId: (await app.tenants.findBySlug('default')).id });
+
+  it('keeps a message whose bytes equal a stored attachment part apart from that part', async () => {
+    const ctx = await defaultCtx();
+    const mailbox = await app.archive.ensureMailbox(ctx, 'x');
+    // Synthetic: a single-part message with a 40 KB body (stored as a shared part), then a
+    // message consisting of exactly those body bytes.
+    const body = Buffer.from('A'.repeat(76) + '\r\n')
+      .toString()
+      .repeat(520);
+    const single = Buffer.from(`Subject: big body\r\nContent-Type: text/plain\r\n\r\n${body}`);
+    const bare = Buffer.from(body);
+    const outcomes = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw: single, folderPath: '', sourceRef: 'a' },
+    ]);
+    const second = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw: bare, folderPath: '', sourceRef: 'b' },
+    ]);
+    expect([outcomes[0]?.status, second[0]?.status]).toEqual(['archived', 'archived']);
+    for (const [outcome, raw] of [
+      [outcomes[0], single],
+      [second[0], bare],
+    ] as const) {
+      if (outcome?.status !== 'archived') throw new Error('unexpected outcome');
+      expect((await app.archive.readMessage(ctx, outcome.messageId)).equals(raw)).toBe(true);
+    }
+  });
+
+  it("refuses to archive into another tenant's mailbox", async () => {
+    const other = await app.tenants.createTenant('other', 'Other');
+    const theirs = await app.archive.ensureMailbox({ tenantId: other.id }, 'theirs');
+    const raw = readFileSync(join(corpusDir, 'tika', 'testRFC822_date_utf8'));
+    await expect(
+      app.archive.archiveBatch(await defaultCtx(), theirs.id, [{ raw, folderPath: '', sourceRef: 'x' }]),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('reports a damaged key id in an object as an integrity error naming the message', async () => {
+    const ctx = await defaultCtx();
+    const mailbox = await app.archive.ensureMailbox(ctx, 'x');
+    const raw = readFileSync(join(corpusDir, 'mime4j', 'russian-headers.msg'));
+    const [outcome] = await app.archive.archiveBatch(ctx, mailbox.id, [
+      { raw, folderPath: '', sourceRef: 'x' },
+    ]);
+    if (outcome?.status !== 'archived') throw new Error('unexpected outcome');
+    const { locator } = await app.database.db
+      .selectFrom('blobs')
+      .select('locator')
+      .where('tenant_id', '=', ctx.tenantId)
+      .executeTakeFirstOrThrow();
+    const packed = /^p:([0-9a-f]+):(\d+):(\d+)$/.exec(locator);
+    if (!packed) throw new Error(`expected a packed object, got ${locator}`);
+    const pack = join(dir.path, 'blobs', String(ctx.tenantId), 'packs', `${packed[1]}.pack`);
+    const bytes = readFileSync(pack);
+    // Object header: magic (4), version, kind, compression, flags, then the 4-byte key id.
+    bytes[Number(packed[2]) + 11]! ^= 0x40;
+    writeFileSync(pack, bytes);
+    await expect(app.archive.readMessage(ctx, outcome.messageId)).rejects.toThrow(
+      new RegExp(`message ${outcome.messageId} failed its integrity check`),
+    );
+    await expect(app.archive.readMessage(ctx, outcome.messageId)).rejects.toBeInstanceOf(IntegrityError);
   });
 });
