@@ -132,6 +132,16 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_message_id_lookup': {
+    // messageid: searches and, later, journal reports find a message by its Message-ID.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('message_contents_by_message_id')
+        .on('message_contents')
+        .columns(['tenant_id', 'message_id'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

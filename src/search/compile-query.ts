@@ -58,7 +58,10 @@ type Part =
  * FTS5 expression, or the contents with an attachment / above or below a size.
  */
 export type Requirement =
-  { kind: 'fts'; match: string } | { kind: 'hasAttachment' } | { kind: 'size'; op: '>' | '<'; bytes: number };
+  | { kind: 'fts'; match: string }
+  | { kind: 'hasAttachment' }
+  | { kind: 'size'; op: '>' | '<'; bytes: number }
+  | { kind: 'messageId'; forms: [string, string] };
 
 export interface CompiledQuery {
   /** The WHERE condition, as compileQuery returns it. */
@@ -133,6 +136,15 @@ class QueryCompiler {
         };
       case 'mailbox':
         return { kind: 'sql', sql: sql<SqlBool>`lower(mb.name) = lower(${node.name})` };
+      case 'messageId': {
+        // Parsers keep the angle brackets or drop them; match either spelling.
+        const forms: [string, string] = [`<${node.value}>`, node.value];
+        return {
+          kind: 'sql',
+          sql: sql<SqlBool>`c.message_id in (${forms[0]}, ${forms[1]})`,
+          required: [{ kind: 'messageId', forms }],
+        };
+      }
       case 'not':
         return negate(await this.compile(node.child));
       case 'and':

@@ -31,6 +31,8 @@ function show(node: QueryNode): string {
       return `folder=${node.path}`;
     case 'mailbox':
       return `mailbox=${node.name}`;
+    case 'messageId':
+      return `messageid=${node.value}`;
   }
 }
 
@@ -38,6 +40,8 @@ describe('parseQuery builds the AST for each construct', () => {
   it.each([
     ['invoice', 'invoice'],
     ['  invoice  ', 'invoice'],
+    ['messageid:<abc.123@example.com>', 'messageid=abc.123@example.com'],
+    ['messageid:abc.123@example.com', 'messageid=abc.123@example.com'],
     ['"quarterly report"', '"quarterly report"'],
     ['invo*', 'invo*'],
     ['*voice', '*voice'],

@@ -59,6 +59,13 @@ export interface FolderNode {
   span: Span;
 }
 
+/** A Message-ID, without angle brackets; matches the header exactly (case-sensitive, as RFC 5322 says). */
+export interface MessageIdNode {
+  kind: 'messageId';
+  value: string;
+  span: Span;
+}
+
 export interface MailboxNode {
   kind: 'mailbox';
   name: string;
@@ -90,12 +97,13 @@ export type QueryNode =
   | SizeNode
   | FolderNode
   | MailboxNode
+  | MessageIdNode
   | AndNode
   | OrNode
   | NotNode;
 
 const TEXT_FIELDS: readonly TextField[] = ['from', 'to', 'cc', 'bcc', 'subject', 'body', 'attachment'];
-const OTHER_FIELDS = ['has', 'before', 'after', 'on', 'folder', 'mailbox'] as const;
+const OTHER_FIELDS = ['has', 'before', 'after', 'on', 'folder', 'mailbox', 'messageid'] as const;
 const ALL_FIELDS: readonly string[] = [...TEXT_FIELDS, ...OTHER_FIELDS];
 
 /** Shortest core a leading wildcard may have: `*a` would expand to most of the vocabulary. */
@@ -329,6 +337,14 @@ function fieldNode(token: Extract<Token, { type: 'field' }>): QueryNode {
       const mailbox = value.trim();
       if (mailbox === '') fail(`Expected a mailbox name after "mailbox:" at position ${col(token.pos)}`);
       return { kind: 'mailbox', name: mailbox, span };
+    }
+    case 'messageid': {
+      const id = value
+        .trim()
+        .replace(/^<(.*)>$/su, '$1')
+        .trim();
+      if (id === '') fail(`Expected a Message-ID after "messageid:" at position ${col(token.pos)}`);
+      return { kind: 'messageId', value: id, span };
     }
     default:
       return fail(`Unknown field "${name}:" at position ${col(token.pos)}`);

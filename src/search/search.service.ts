@@ -76,6 +76,8 @@ function candidateSource(ctx: TenantContext, requirement: Requirement): RawBuild
       return sql`select rowid as id from message_fts where message_fts match ${requirement.match}`;
     case 'hasAttachment':
       return sql`select id from message_contents where tenant_id = ${ctx.tenantId} and has_attachments = 1`;
+    case 'messageId':
+      return sql`select id from message_contents where tenant_id = ${ctx.tenantId} and message_id in (${requirement.forms[0]}, ${requirement.forms[1]})`;
     case 'size':
       return requirement.op === '>'
         ? sql`select id from message_contents where tenant_id = ${ctx.tenantId} and size > ${requirement.bytes}`

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { stageSpamAssassin } from '../support/spamassassin.js';
+import { spamAssassinFiles, stageSpamAssassin } from '../support/spamassassin.js';
 import { tempDir } from '../support/temp-app.js';
 
 interface Stats {
@@ -54,6 +55,15 @@ describe('the SpamAssassin corpus (6,046 real messages) through the CLI', () => 
     const boingboing = search('from:boingboing', 'from:rssfeeds@spamassassin.taint.org', 'folder:easy-ham-1');
     expect(boingboing).toHaveLength(109);
     for (const hit of boingboing) expect(hit.from).toBe('rssfeeds@spamassassin.taint.org');
+
+    // messageid: finds exactly the messages whose Message-ID header is that id.
+    const messageIdOf = (file: string) =>
+      /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(readFileSync(file, 'latin1'))?.[1];
+    const files = spamAssassinFiles();
+    const wanted = messageIdOf(files[100]!)!;
+    expect(wanted).toMatch(/^<.+@.+>$/);
+    const withIt = files.filter((f) => messageIdOf(f) === wanted).length;
+    expect(search(`messageid:${wanted}`)).toHaveLength(withIt);
 
     // Diacritics are folded: "resume" finds "résumé".
     const resume = search('résumé');
