@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 /**
  * Migrations live in code (not files found at run time) so that the compiled CLI carries them.
@@ -139,6 +139,204 @@ const migrations: Record<string, Migration> = {
         .createIndex('message_contents_by_message_id')
         .on('message_contents')
         .columns(['tenant_id', 'message_id'])
+        .execute();
+    },
+  },
+  '0004_identity': {
+    // Tenants get a status and quotas; users, groups, roles, sessions, secrets and the audit log arrive.
+    async up(db: Kysely<unknown>) {
+      const tenantRef = (c: ColumnDefinitionBuilder) =>
+        c.notNull().references('tenants.id').onDelete('cascade');
+      await db.schema
+        .alterTable('tenants')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .execute();
+      for (const column of ['max_users', 'max_mailboxes', 'max_storage_bytes']) {
+        await db.schema.alterTable('tenants').addColumn(column, 'integer').execute();
+      }
+      await db.schema
+        .alterTable('archive_mailboxes')
+        .addColumn('primary_address', 'text')
+        .execute();
+      await db.schema
+        .createTable('system_admins')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull().defaultTo('en'))
+        .addColumn('totp_secret', 'blob')
+        .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('last_sign_in_at', 'integer')
+        .execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('provisioned', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('language', 'text', (c) => c.notNull().defaultTo('en'))
+        .addColumn('totp_secret', 'blob')
+        .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('last_sign_in_at', 'integer')
+        .addUniqueConstraint('users_name', ['tenant_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('user_addresses')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('is_primary', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_addresses_pk', ['tenant_id', 'address'])
+        .execute();
+      await db.schema.createIndex('user_addresses_by_user').on('user_addresses').column('user_id').execute();
+      await db.schema
+        .createTable('groups')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('groups_name', ['tenant_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('group_members')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('group_id', 'integer', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('group_members_by_user').on('group_members').column('user_id').execute();
+      await db.schema
+        .createTable('group_roles')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('group_id', 'integer', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('group_roles_pk', ['group_id', 'role'])
+        .execute();
+      await db.schema
+        .createTable('domains')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('domains_name', ['tenant_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('secrets')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('username', 'text')
+        .addColumn('sealed', 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('secrets_name', ['tenant_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('mailbox_addresses')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.notNull().references('archive_mailboxes.id').onDelete('cascade'),
+        )
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('mailbox_addresses_pk', ['tenant_id', 'address'])
+        .execute();
+      await db.schema
+        .createTable('mailbox_owners')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.notNull().references('archive_mailboxes.id').onDelete('cascade'),
+        )
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('mailbox_owners_pk', ['mailbox_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('mailbox_shares')
+        .addColumn('tenant_id', 'integer', tenantRef)
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.notNull().references('archive_mailboxes.id').onDelete('cascade'),
+        )
+        .addColumn('group_id', 'integer', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('mailbox_shares_pk', ['mailbox_id', 'group_id'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('realm', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'integer', (c) => c.references('tenants.id').onDelete('cascade'))
+        .addColumn('subject_id', 'integer', (c) => c.notNull())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('last_seen_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('user_agent', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('sessions_by_subject')
+        .on('sessions')
+        .columns(['realm', 'subject_id'])
+        .execute();
+      await db.schema
+        .createTable('trusted_devices')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('realm', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('realm', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'integer', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'integer')
+        .addPrimaryKeyConstraint('recovery_codes_pk', ['realm', 'subject_id', 'code_hash'])
+        .execute();
+      await db.schema
+        .createTable('sign_in_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', 'integer', (c) => c.notNull())
+        .addColumn('blocked_until', 'integer', (c) => c.notNull())
+        .execute();
+      // tenant_id 0 is the installation's own chain (system administrators' actions).
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .addColumn('actor_kind', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'integer')
+        .addColumn('actor_name', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target_type', 'text')
+        .addColumn('target_id', 'text')
+        .addColumn('target_label', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addUniqueConstraint('audit_log_seq', ['tenant_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('audit_heads')
+        .addColumn('tenant_id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
     },
   },

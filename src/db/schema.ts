@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
  * Metadata tables. Every tenant-owned row carries `tenant_id`; repositories take the tenant id as
@@ -18,6 +18,23 @@ export interface Database {
   blob_parts: BlobPartsTable;
   message_contents: MessageContentsTable;
   messages: MessagesTable;
+  system_admins: SystemAdminsTable;
+  users: UsersTable;
+  user_addresses: UserAddressesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_roles: GroupRolesTable;
+  domains: DomainsTable;
+  secrets: SecretsTable;
+  mailbox_addresses: MailboxAddressesTable;
+  mailbox_owners: MailboxOwnersTable;
+  mailbox_shares: MailboxSharesTable;
+  sessions: SessionsTable;
+  trusted_devices: TrustedDevicesTable;
+  recovery_codes: RecoveryCodesTable;
+  sign_in_throttle: SignInThrottleTable;
+  audit_log: AuditLogTable;
+  audit_heads: AuditHeadsTable;
 }
 
 export interface TenantsTable {
@@ -25,6 +42,11 @@ export interface TenantsTable {
   slug: string;
   name: string;
   created_at: number;
+  status: ColumnType<'active' | 'suspended', 'active' | 'suspended' | undefined>;
+  /** Quotas; null means unlimited. */
+  max_users: number | null;
+  max_mailboxes: number | null;
+  max_storage_bytes: number | null;
 }
 
 export interface TenantKeysTable {
@@ -44,6 +66,7 @@ export interface ArchiveMailboxesTable {
   name: string;
   kind: 'user' | 'journal' | 'shared';
   created_at: number;
+  primary_address: string | null;
 }
 
 export interface FoldersTable {
@@ -120,3 +143,178 @@ export type ArchiveMailbox = Selectable<ArchiveMailboxesTable>;
 export type Folder = Selectable<FoldersTable>;
 export type MessageContent = Selectable<MessageContentsTable>;
 export type NewMessageContent = Insertable<MessageContentsTable>;
+
+/** Where an identity comes from: created here, or synchronized from a directory. */
+export type IdentityOrigin = 'local' | 'entra' | 'ldap';
+export type Role = 'admin' | 'reader' | 'auditor' | 'compliance';
+export const ROLES: readonly Role[] = ['admin', 'reader', 'auditor', 'compliance'];
+/** A session or credential belongs to a system administrator or to a tenant's user. */
+export type Realm = 'system' | 'tenant';
+
+export interface SystemAdminsTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  language: ColumnType<string, string | undefined>;
+  /** The TOTP secret, sealed under the master key; null until enrolment starts. */
+  totp_secret: Buffer | null;
+  totp_enabled: ColumnType<number, number | undefined>;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  tenant_id: number;
+  /** The part before the @ of the login name@slug. */
+  name: string;
+  display_name: string;
+  origin: IdentityOrigin;
+  external_id: string | null;
+  /** argon2id PHC string; null for users that sign in through their directory. */
+  password_hash: string | null;
+  disabled: ColumnType<number, number | undefined>;
+  /** 1 for the admin created with the tenant. */
+  provisioned: ColumnType<number, number | undefined>;
+  language: ColumnType<string, string | undefined>;
+  totp_secret: Buffer | null;
+  totp_enabled: ColumnType<number, number | undefined>;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface UserAddressesTable {
+  tenant_id: number;
+  user_id: number;
+  address: string;
+  is_primary: number;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  description: ColumnType<string, string | undefined>;
+  origin: IdentityOrigin;
+  external_id: string | null;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  tenant_id: number;
+  group_id: number;
+  user_id: number;
+}
+
+export interface GroupRolesTable {
+  tenant_id: number;
+  group_id: number;
+  role: Role;
+}
+
+export interface DomainsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  origin: IdentityOrigin;
+  created_at: number;
+}
+
+export interface SecretsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  kind: 'password' | 'certificate';
+  username: string | null;
+  /** The secret material (password, or certificate and its passphrase), sealed under the master key. */
+  sealed: Buffer;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MailboxAddressesTable {
+  tenant_id: number;
+  mailbox_id: number;
+  address: string;
+}
+
+export interface MailboxOwnersTable {
+  tenant_id: number;
+  mailbox_id: number;
+  user_id: number;
+}
+
+export interface MailboxSharesTable {
+  tenant_id: number;
+  mailbox_id: number;
+  group_id: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie's token: a stolen database does not yield live sessions. */
+  token_hash: string;
+  realm: Realm;
+  tenant_id: number | null;
+  subject_id: number;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ip: string;
+  user_agent: string;
+}
+
+export interface TrustedDevicesTable {
+  token_hash: string;
+  realm: Realm;
+  subject_id: number;
+  expires_at: number;
+}
+
+export interface RecoveryCodesTable {
+  realm: Realm;
+  subject_id: number;
+  code_hash: string;
+  used_at: number | null;
+}
+
+export interface SignInThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  blocked_until: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** 0 for the installation's chain (system administrators), else the tenant's id. */
+  tenant_id: number;
+  seq: number;
+  at: number;
+  actor_kind: 'system-admin' | 'user' | 'system' | 'anonymous';
+  actor_id: number | null;
+  actor_name: string;
+  ip: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  target_label: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  /** JSON object. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: number;
+  seq: number;
+  hash: string;
+}
+
+export type SystemAdmin = Selectable<SystemAdminsTable>;
+export type User = Selectable<UsersTable>;
+export type Group = Selectable<GroupsTable>;
+export type Session = Selectable<SessionsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

@@ -1,0 +1,32 @@
+import { ForbiddenError } from '../core/errors.js';
+import type { Role } from '../db/schema.js';
+
+/** Who is acting. Every use case receives it, checks access first, and the audit log records it. */
+export type Actor =
+  | { kind: 'user'; id: number; name: string; roles: readonly Role[] }
+  | { kind: 'system-admin'; id: number; name: string }
+  /** The CLI run by the operator on the machine, or Postvault itself (schedules, intake). */
+  | { kind: 'system'; name: string };
+
+/** A use case's first argument: the tenant it acts in, who acts, and from where. */
+export interface AuthContext {
+  tenantId: number;
+  actor: Actor;
+  ip?: string;
+}
+
+/** Tenant-side roles come from the user's groups; system administrators and the operator pass. */
+export function hasRole(ctx: AuthContext, role: Role): boolean {
+  if (ctx.actor.kind !== 'user') return true;
+  return ctx.actor.roles.includes(role);
+}
+
+export function requireRole(ctx: AuthContext, role: Role, what: string): void {
+  if (!hasRole(ctx, role)) {
+    throw new ForbiddenError(`${what} needs the ${role} role`, { role });
+  }
+}
+
+export function requireSystemAdmin(ctx: Pick<AuthContext, 'actor'>, what: string): void {
+  if (ctx.actor.kind === 'user') throw new ForbiddenError(`${what} is for system administrators`);
+}
