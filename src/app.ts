@@ -17,6 +17,26 @@ import { SearchService } from './search/search.service.js';
 import { FsBlobStore, type FsBlobStoreFaults } from './store/fs-blob-store.js';
 import { TenantRepository } from './tenancy/tenant.repository.js';
 import { TenantService } from './tenancy/tenant.service.js';
+import { AuditLogRepository } from './compliance/audit-log.repository.js';
+import { AuditLogService } from './compliance/audit-log.service.js';
+import { createMetrics, type Metrics } from './core/metrics.js';
+import { AuthService } from './tenancy/auth.service.js';
+import { IdentityRepository } from './tenancy/identity.repository.js';
+import { SystemAdminService } from './tenancy/system-admins.service.js';
+import { TenantManagementService } from './tenancy/tenant-management.service.js';
+import { TenantUsageRepository } from './tenancy/tenant-usage.repository.js';
+import { MailboxAdminRepository } from './archive/mailbox-admin.repository.js';
+import { MailboxAdminService } from './archive/mailbox-admin.service.js';
+import { DashboardRepository } from './tenancy/dashboard.repository.js';
+import { DashboardService } from './tenancy/dashboard.service.js';
+import { DomainsRepository } from './tenancy/domains.repository.js';
+import { DomainsService } from './tenancy/domains.service.js';
+import { GroupsRepository } from './tenancy/groups.repository.js';
+import { GroupsService } from './tenancy/groups.service.js';
+import { SecretsRepository } from './tenancy/secrets.repository.js';
+import { SecretsService } from './tenancy/secrets.service.js';
+import { UsersRepository } from './tenancy/users.repository.js';
+import { UsersService } from './tenancy/users.service.js';
 
 /** Everything a face of Postvault needs, wired once. The only place that picks implementations. */
 export interface App {
@@ -26,6 +46,20 @@ export interface App {
   tenants: TenantService;
   archive: ArchiveService;
   search: SearchService;
+  metrics: Metrics;
+  audit: AuditLogService;
+  auth: AuthService;
+  systemAdmins: SystemAdminService;
+  tenantManagement: TenantManagementService;
+  /** What Admin Access configures; every method takes the tenant context first. */
+  admin: {
+    users: UsersService;
+    groups: GroupsService;
+    domains: DomainsService;
+    mailboxes: MailboxAdminService;
+    secrets: SecretsService;
+    dashboard: DashboardService;
+  };
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -51,6 +85,36 @@ async function openTenantKeys(config: Config, database: OpenedDatabase) {
   }
 }
 
+function openAdministration(
+  database: OpenedDatabase,
+  { tenants, audit }: { tenants: TenantService; audit: AuditLogService },
+): App['admin'] {
+  const db = database.db;
+  const users = new UsersRepository(db);
+  const groups = new GroupsRepository(db);
+  const tenantUsage = new TenantUsageRepository(db);
+  return {
+    users: new UsersService({ users, tenants: tenantUsage, audit }),
+    groups: new GroupsService({ groups, users, tenants: tenantUsage, audit }),
+    domains: new DomainsService({ domains: new DomainsRepository(db), audit }),
+    mailboxes: new MailboxAdminService({
+      mailboxes: new MailboxAdminRepository(db),
+      users,
+      groups,
+      tenants: tenantUsage,
+      audit,
+    }),
+    // Directory services and archiving profiles register here as they learn to use secrets.
+    secrets: new SecretsService({ secrets: new SecretsRepository(db), keys: tenants, usages: [], audit }),
+    dashboard: new DashboardService({
+      tenants: tenantUsage,
+      volume: new DashboardRepository(db),
+      users,
+      groups,
+    }),
+  };
+}
+
 export async function openApp(
   config: Config,
   options: { workers?: number; logger?: Logger; blobFaults?: FsBlobStoreFaults } = {},
@@ -72,6 +136,7 @@ export async function openApp(
   // Only stale temp files: another process (serve, an import) may be writing right now.
   await blobs.cleanup({ olderThanMs: 60 * 60_000 });
   const preparer = createPreparer(options.workers ?? config.workers);
+  const metrics = createMetrics();
   const repository = new ArchiveRepository(database.db);
   const archive = new ArchiveService({
     repository,
@@ -79,8 +144,30 @@ export async function openApp(
     tenants,
     preparer,
     partThreshold: config.partThreshold,
+    metrics,
   });
   const search = new SearchService(database.db, archive);
+  const audit = new AuditLogService(new AuditLogRepository(database.db));
+  const identities = new IdentityRepository(database.db);
+  const auth = new AuthService({
+    identities,
+    tenants,
+    audit,
+    masterKey,
+    settings: {
+      sessionIdleMs: config.auth.sessionIdleMinutes * 60_000,
+      sessionMaxMs: config.auth.sessionMaxHours * 3_600_000,
+    },
+  });
+  const admin = openAdministration(database, { tenants, audit });
+  const tenantManagement = new TenantManagementService({
+    tenants,
+    repository: new TenantRepository(database.db),
+    provisioner: admin.users,
+    usage: new TenantUsageRepository(database.db),
+    audit,
+    deleteTenantBlobs: (tenantId) => blobs.deleteTenant(tenantId),
+  });
   return {
     config,
     logger,
@@ -88,6 +175,12 @@ export async function openApp(
     tenants,
     archive,
     search,
+    metrics,
+    audit,
+    auth,
+    systemAdmins: new SystemAdminService(identities, audit),
+    tenantManagement,
+    admin,
     masterKey,
     async close() {
       await preparer.close();

@@ -1,3 +1,4 @@
+import type { Metrics } from '../core/metrics.js';
 import { createHash } from 'node:crypto';
 import { blobKeyOf } from '../core/keys.js';
 import { IntegrityError, KeyError, NotFoundError, ValidationError } from '../core/errors.js';
@@ -25,6 +26,8 @@ export interface ArchiveServiceDeps {
   preparer: Preparer;
   partThreshold: number;
   clock?: () => number;
+  /** Counts outcomes for /metrics. */
+  metrics?: Pick<Metrics, 'ingestMessages' | 'ingestBytes'>;
 }
 
 export function normalizeFolderPath(path: string): string {
@@ -174,7 +177,18 @@ export class ArchiveService {
       this.commitPrepared(ctx, mailboxId, keyed, preparedResults, locators),
     );
     this.commitChain = run.catch(() => undefined);
-    return run;
+    const outcomes = await run;
+    this.count(outcomes, items);
+    return outcomes;
+  }
+
+  private count(outcomes: ArchiveOutcome[], items: ArchiveItem[]): void {
+    const metrics = this.deps.metrics;
+    if (!metrics) return;
+    outcomes.forEach((outcome, i) => {
+      metrics.ingestMessages.inc({ outcome: outcome.status });
+      if (outcome.status === 'archived') metrics.ingestBytes.inc(items[i]!.raw.length);
+    });
   }
 
   private async commitPrepared(

@@ -3,6 +3,8 @@ import { environmentVariables, loadConfig, type Config } from '../core/config.js
 import { PostvaultError } from '../core/errors.js';
 import { openApp, type App } from '../app.js';
 import { registerArchiveCommands } from './archive.commands.js';
+import { registerAuditCommands } from './audit.commands.js';
+import { registerIdentityCommands } from './identity.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 export interface CliContext {
@@ -41,6 +43,8 @@ export function buildProgram(ctx: Partial<Pick<CliContext, 'out' | 'err'>> = {})
   };
   registerServeCommand(program, cli);
   registerArchiveCommands(program, cli);
+  registerAuditCommands(program, cli);
+  registerIdentityCommands(program, cli);
   return program;
 }
 

@@ -6,14 +6,23 @@ import type { CliContext } from './program.js';
 export function registerServeCommand(program: Command, cli: CliContext): void {
   program
     .command('serve')
-    .description('Start every listener of Postvault (HTTP now; SMTP intake and POP3 when their faces land)')
+    .description('Start Postvault: the HTTP consoles and API (SMTP intake and POP3 arrive with their faces)')
     .action(async () => {
       const app = await openApp(cli.config());
+      const firstAdmin = await app.systemAdmins.ensureFirstAdmin(app.config.auth.firstSystemAdminPassword);
       const http = await startHttpServer(app);
       cli.out.write(
         `Postvault is running.\n` +
           `  data folder: ${app.config.dataDir}\n` +
-          `  HTTP:        ${http.url}  (health: ${http.url}/healthz)\n` +
+          `  HTTP:        ${http.url}  (health: ${http.url}/healthz, API docs: ${http.url}/api/docs)\n` +
+          `System console: ${http.url}/system\n` +
+          (firstAdmin
+            ? `  first system administrator: ${firstAdmin.username}\n` +
+              (firstAdmin.generated
+                ? `  password (shown once, keep it): ${firstAdmin.password}\n`
+                : `  password: the one in POSTVAULT_SYSTEM_ADMIN_PASSWORD\n`)
+            : '') +
+          `Admin Access:   ${http.url}/adminaccess  (sign in as admin@<tenant>; create tenants in /system)\n` +
           `Import mail:   npx postvault import --mailbox NAME PATH...\n` +
           `Search:        npx postvault search QUERY\n`,
       );

@@ -27,6 +27,31 @@ export const configSchema = z.object({
     .int()
     .min(1024)
     .default(16 * 1024),
+  auth: z
+    .object({
+      /** A session ends after this long without a request… */
+      sessionIdleMinutes: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
+      /** …and in any case this long after sign-in. */
+      sessionMaxHours: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(12),
+      /** Mark cookies Secure. Turn on behind TLS; requests that arrive over https get it anyway. */
+      secureCookies: z
+        .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+        .transform((v) => v === true || v === 'true' || v === '1')
+        .default(false),
+      /** Password for the first system administrator (`admin`); printed once when generated instead. */
+      firstSystemAdminPassword: z.string().min(10).optional(),
+    })
+    .prefault({}),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -46,6 +71,10 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_GATEWAY_POP3_PORT: ['gatewayPop3', 'port'],
   POSTVAULT_WORKERS: ['workers'],
   POSTVAULT_PART_THRESHOLD: ['partThreshold'],
+  POSTVAULT_SESSION_IDLE_MINUTES: ['auth', 'sessionIdleMinutes'],
+  POSTVAULT_SESSION_MAX_HOURS: ['auth', 'sessionMaxHours'],
+  POSTVAULT_SECURE_COOKIES: ['auth', 'secureCookies'],
+  POSTVAULT_SYSTEM_ADMIN_PASSWORD: ['auth', 'firstSystemAdminPassword'],
 };
 
 function setPath(target: Record<string, unknown>, path: string[], value: string): void {

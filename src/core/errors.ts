@@ -43,3 +43,19 @@ export class IntegrityError extends PostvaultError {
 export class KeyError extends PostvaultError {
   override name = 'KeyError';
 }
+
+/** No valid session, or wrong credentials. */
+export class UnauthenticatedError extends PostvaultError {
+  override name = 'UnauthenticatedError';
+}
+
+/** Too many attempts: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends PostvaultError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { retryAfterSeconds });
+  }
+}

@@ -59,7 +59,10 @@ function open(key: Buffer, sealed: Buffer, context: string): Buffer {
     });
     decipher.setAAD(Buffer.concat([sealed.subarray(0, 5), Buffer.from(context, 'utf8')]));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
-    return Buffer.concat([decipher.update(sealed.subarray(HEADER_SIZE, sealed.length - TAG_SIZE)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(HEADER_SIZE, sealed.length - TAG_SIZE)),
+      decipher.final(),
+    ]);
   } catch {
     throw new KeyError(`sealed value for ${context} does not open: wrong key or altered data`);
   }

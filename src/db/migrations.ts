@@ -1,4 +1,11 @@
-import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
 
 /**
  * Migrations live in code (not files found at run time) so that the compiled CLI carries them.
@@ -154,10 +161,7 @@ const migrations: Record<string, Migration> = {
       for (const column of ['max_users', 'max_mailboxes', 'max_storage_bytes']) {
         await db.schema.alterTable('tenants').addColumn(column, 'integer').execute();
       }
-      await db.schema
-        .alterTable('archive_mailboxes')
-        .addColumn('primary_address', 'text')
-        .execute();
+      await db.schema.alterTable('archive_mailboxes').addColumn('primary_address', 'text').execute();
       await db.schema
         .createTable('system_admins')
         .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -337,6 +341,17 @@ const migrations: Record<string, Migration> = {
         .addColumn('tenant_id', 'integer', (c) => c.primaryKey())
         .addColumn('seq', 'integer', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0005_admin_counts': {
+    // Admin Access counts messages per mailbox and charts volume by archive time.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('messages_by_mailbox').on('messages').columns(['mailbox_id']).execute();
+      await db.schema
+        .createIndex('messages_by_archived_at')
+        .on('messages')
+        .columns(['tenant_id', 'archived_at'])
         .execute();
     },
   },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { IntegrityError, TemporaryError, ValidationError } from '../core/errors.js';
@@ -477,6 +477,12 @@ export class FsBlobStore implements BlobStore {
       if (file.endsWith(PACK_SUFFIX) && PACK_NAME_PATTERN.test(name)) names.push(name);
     }
     return names;
+  }
+
+  /** Removes everything stored for a tenant (after its keys are gone, it is unreadable anyway). */
+  async deleteTenant(tenantId: number): Promise<void> {
+    await rm(this.tenantDir(tenantId), { recursive: true, force: true });
+    this.knownDirectories.clear();
   }
 
   private tenantDir(tenantId: number): string {

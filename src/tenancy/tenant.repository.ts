@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Insertable } from 'kysely';
 import type { Tenant, TenantsTable } from '../db/schema.js';
@@ -8,6 +9,10 @@ export class TenantRepository {
 
   findBySlug(slug: string): Promise<Tenant | undefined> {
     return this.db.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst();
+  }
+
+  findById(id: number): Promise<Tenant | undefined> {
+    return this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   findAll(): Promise<Tenant[]> {
@@ -42,12 +47,48 @@ export class TenantRepository {
     });
   }
 
+  async update(
+    tenantId: number,
+    changes: Partial<Pick<Tenant, 'name' | 'status' | 'max_users' | 'max_mailboxes' | 'max_storage_bytes'>>,
+  ): Promise<void> {
+    if (Object.keys(changes).length === 0) return;
+    await this.db.updateTable('tenants').set(changes).where('id', '=', tenantId).execute();
+  }
+
+  /**
+   * Removes every row the tenant owns, its keys included, in one transaction: once it commits the
+   * tenant's blobs can no longer be decrypted, whatever happens to the files afterwards.
+   */
+  async deleteWithEverything(tenantId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await sql`delete from message_fts where rowid in
+        (select id from message_contents where tenant_id = ${tenantId})`.execute(trx);
+      await trx.deleteFrom('messages').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('message_contents').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('blob_parts').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('blobs').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('audit_log').where('tenant_id', '=', tenantId).execute();
+      await trx.deleteFrom('audit_heads').where('tenant_id', '=', tenantId).execute();
+      // The rest (mailboxes, folders, users, groups, sessions, secrets, keys…) cascades.
+      await trx.deleteFrom('tenants').where('id', '=', tenantId).execute();
+    });
+  }
+
   findKeys(tenantId: number) {
     return this.db
       .selectFrom('tenant_keys')
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .orderBy('key_id')
+      .execute();
+  }
+
+  /** Values sealed directly under the master key (see core/sealed.ts), re-sealed by a rotation. */
+  findSystemSealedSecrets() {
+    return this.db
+      .selectFrom('system_admins')
+      .select(['id', 'totp_secret'])
+      .where('totp_secret', 'is not', null)
       .execute();
   }
 
@@ -71,8 +112,18 @@ export class TenantRepository {
   }
 
   /** Replaces every wrapped key at once, so a master-key rotation is all or nothing. */
-  async rewrapAll(rows: Array<{ tenantId: number; purpose: string; keyId: number; wrapped: Buffer }>) {
+  async rewrapAll(
+    rows: Array<{ tenantId: number; purpose: string; keyId: number; wrapped: Buffer }>,
+    resealedSystemSecrets: Array<{ systemAdminId: number; totpSecret: Buffer }> = [],
+  ) {
     await this.db.transaction().execute(async (trx) => {
+      for (const row of resealedSystemSecrets) {
+        await trx
+          .updateTable('system_admins')
+          .set({ totp_secret: row.totpSecret })
+          .where('id', '=', row.systemAdminId)
+          .execute();
+      }
       for (const row of rows) {
         await trx
           .updateTable('tenant_keys')

@@ -1,3 +1,4 @@
+import { openForSystem, sealForSystem } from '../core/sealed.js';
 import { newKey, unwrapKey, wrapKey, type TenantKeyring } from '../core/keys.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Tenant } from '../db/schema.js';
@@ -50,6 +51,12 @@ export class TenantService {
   async findBySlug(slug: string): Promise<Tenant> {
     const tenant = await this.tenants.findBySlug(slug);
     if (!tenant) throw new NotFoundError(`tenant "${slug}" does not exist`);
+    return tenant;
+  }
+
+  async findById(id: number): Promise<Tenant> {
+    const tenant = await this.tenants.findById(id);
+    if (!tenant) throw new NotFoundError(`tenant ${id} does not exist`);
     return tenant;
   }
 
@@ -112,7 +119,20 @@ export class TenantService {
         wrapped: wrapKey(newMaster, unwrapKey(this.masterKey, row.wrapped, context), context),
       };
     });
-    await this.tenants.rewrapAll(rewrapped);
+    // Installation-level secrets are sealed under the master key itself: re-seal them in the same
+    // transaction, so a crash leaves either everything under the old key or everything under the new.
+    const resealed = (await this.tenants.findSystemSealedSecrets()).map((row) => {
+      const context = `totp:system:${row.id}`;
+      return {
+        systemAdminId: row.id,
+        totpSecret: sealForSystem(
+          newMaster,
+          openForSystem(this.masterKey, row.totp_secret!, context),
+          context,
+        ),
+      };
+    });
+    await this.tenants.rewrapAll(rewrapped, resealed);
     return rewrapped.length;
   }
 }

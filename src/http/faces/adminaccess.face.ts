@@ -1,0 +1,11 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { App } from '../../app.js';
+import { adminRoutes } from '../routes/admin.routes.js';
+
+/** `/adminaccess`: the tenant admins' console (pages) and its API under /api/v1/admin. */
+export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
+  for (const path of ['/adminaccess', '/adminaccess/*']) {
+    server.get(path, { schema: { hide: true } }, async (_request, reply) => reply.sendWebApp());
+  }
+  await server.register(adminRoutes, { prefix: '/api/v1/admin', app });
+};

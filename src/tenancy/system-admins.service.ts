@@ -1,0 +1,60 @@
+import type { AuditRecorder } from '../compliance/audit-log.types.js';
+import { SYSTEM_AUDIT_CHAIN } from '../compliance/audit-log.types.js';
+import { ValidationError } from '../core/errors.js';
+import type { Actor } from './access.js';
+import { checkNewPassword } from './auth.service.js';
+import type { IdentityRepository } from './identity.repository.js';
+import { generatePassword, hashPassword } from './passwords.js';
+
+export const FIRST_SYSTEM_ADMIN = 'admin';
+
+/** The installation's administrators: created at first start and by `postvault system-admin`. */
+export class SystemAdminService {
+  constructor(
+    private readonly identities: Pick<
+      IdentityRepository,
+      'countSystemAdmins' | 'findSystemAdmin' | 'insertSystemAdmin' | 'updateSubject' | 'deleteSessionsOf'
+    >,
+    private readonly audit: AuditRecorder,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * At first start there is nobody to sign in to /system: create `admin` with the configured
+   * password, or a generated one that the caller prints once. Returns undefined when admins exist.
+   */
+  async ensureFirstAdmin(configuredPassword?: string) {
+    if ((await this.identities.countSystemAdmins()) > 0) return undefined;
+    const password = configuredPassword ?? generatePassword();
+    await this.addOrReset(FIRST_SYSTEM_ADMIN, { password }, { kind: 'system', name: 'first start' });
+    return { username: FIRST_SYSTEM_ADMIN, password, generated: configuredPassword === undefined };
+  }
+
+  /** Adds the administrator, or gives an existing one a new password (ending their sessions). */
+  async addOrReset(username: string, options: { password?: string }, actor: Actor) {
+    const name = username.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+      throw new ValidationError(
+        `"${username}" is not a valid name: use letters, digits, dot, dash, underscore`,
+      );
+    }
+    const password = options.password ?? generatePassword();
+    checkNewPassword(password);
+    const passwordHash = await hashPassword(password);
+    const existing = await this.identities.findSystemAdmin(name);
+    if (existing) {
+      await this.identities.updateSubject(existing, { passwordHash });
+      await this.identities.deleteSessionsOf(existing);
+    } else {
+      await this.identities.insertSystemAdmin(name, passwordHash, this.clock());
+    }
+    await this.audit.record({
+      tenantId: SYSTEM_AUDIT_CHAIN,
+      actor,
+      action: existing ? 'system-admin.password.reset' : 'system-admin.create',
+      target: { type: 'system-admin', label: name },
+      outcome: 'success',
+    });
+    return { username: name, password, created: !existing };
+  }
+}
