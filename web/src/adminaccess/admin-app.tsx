@@ -1,0 +1,108 @@
+import { IconGauge, IconKey, IconListDetails, IconMailbox, IconUsers } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Route, Routes } from 'react-router';
+import { RequireSession } from '../shared/auth/require-session';
+import { NotFoundPage } from '../shared/components/not-found-page';
+import { AppLayout } from '../shared/layout/app-layout';
+import type { NavSection } from '../shared/layout/nav';
+import { RealmProvider, TENANT_REALM } from '../shared/session/realm-context';
+import { hasRole, useCurrentSession } from '../shared/session/session.hooks';
+import { TenantAuditPage } from './audit-page';
+import { DashboardPage } from './dashboard-page';
+import { DomainsPage } from './domains/domains-page';
+import { GroupDetailPage } from './groups/group-detail-page';
+import { GroupsPage } from './groups/groups-page';
+import { MailboxesPage } from './mailboxes/mailboxes-page';
+import { NoAccessPage } from './no-access-page';
+import { SecretsPage } from './secrets/secrets-page';
+import { UserDetailPage } from './users/user-detail-page';
+import { UsersPage } from './users/users-page';
+
+const BASE = '/adminaccess';
+
+/**
+ * Admin Access's main menu and routes, in menu order. A later section (Directory services, Journal
+ * endpoints, Archiving profiles, Folder synchronizations, Schedules, Process log, Compliance, Sending
+ * mails, Setup wizard) is one more entry in this list: id, label (a literal key under "nav" in
+ * en.json and de.json), icon, the path its menu entry opens, the roles that see it, and its routes.
+ */
+export const ADMIN_SECTIONS: readonly NavSection[] = [
+  {
+    id: 'dashboard',
+    label: (t) => t('nav.dashboard'),
+    icon: IconGauge,
+    to: 'dashboard',
+    roles: ['admin'],
+    routes: [{ path: 'dashboard', element: <DashboardPage /> }],
+  },
+  {
+    id: 'user-management',
+    label: (t) => t('nav.userManagement'),
+    icon: IconUsers,
+    to: 'users',
+    roles: ['admin'],
+    routes: [
+      { path: 'users', element: <UsersPage /> },
+      { path: 'users/:userId', element: <UserDetailPage /> },
+      { path: 'groups', element: <GroupsPage /> },
+      { path: 'groups/:groupId', element: <GroupDetailPage /> },
+      { path: 'domains', element: <DomainsPage /> },
+    ],
+  },
+  {
+    id: 'mailboxes',
+    label: (t) => t('nav.mailboxes'),
+    icon: IconMailbox,
+    to: 'mailboxes',
+    roles: ['admin'],
+    routes: [{ path: 'mailboxes', element: <MailboxesPage /> }],
+  },
+  {
+    id: 'secrets',
+    label: (t) => t('nav.secrets'),
+    icon: IconKey,
+    to: 'secrets',
+    roles: ['admin'],
+    routes: [{ path: 'secrets', element: <SecretsPage /> }],
+  },
+  {
+    id: 'audit',
+    label: (t) => t('nav.auditLog'),
+    icon: IconListDetails,
+    to: 'audit',
+    roles: ['auditor'],
+    routes: [{ path: 'audit', element: <TenantAuditPage /> }],
+  },
+];
+
+export function AdminApp() {
+  const { t } = useTranslation();
+  const faceName = t('faces.adminaccess');
+  return (
+    <RealmProvider config={TENANT_REALM}>
+      <RequireSession faceName={faceName}>
+        <AdminRoutes faceName={faceName} />
+      </RequireSession>
+    </RealmProvider>
+  );
+}
+
+function AdminRoutes({ faceName }: { faceName: string }) {
+  const session = useCurrentSession();
+  if (!hasRole(session, ['admin', 'auditor'])) return <NoAccessPage />;
+  const sections = ADMIN_SECTIONS.filter((section) => hasRole(session, section.roles));
+  const home = sections[0]?.to ?? 'dashboard';
+  return (
+    <AppLayout faceName={faceName} base={BASE} sections={sections}>
+      <Routes>
+        <Route index element={<Navigate to={home} replace />} />
+        {sections.flatMap((section) =>
+          section.routes.map((route) => (
+            <Route key={`${section.id}:${route.path}`} path={route.path} element={route.element} />
+          )),
+        )}
+        <Route path="*" element={<NotFoundPage home={`${BASE}/${home}`} />} />
+      </Routes>
+    </AppLayout>
+  );
+}

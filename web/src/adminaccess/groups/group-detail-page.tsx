@@ -1,0 +1,109 @@
+import { Alert, Anchor, Button, List, Stack, Text } from '@mantine/core';
+import { IconAlertTriangle, IconEdit, IconTool, IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { Group } from '../../shared/api/types';
+import { ErrorAlert } from '../../shared/components/error-alert';
+import { LoadingState } from '../../shared/components/loading-state';
+import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
+import { useFormat } from '../../shared/format';
+import { useGroup } from '../admin.api';
+import { BackLink } from '../back-link';
+import { DetailsTable } from '../details-table';
+import { SectionTitle } from '../section-title';
+import { personLabel } from '../user-options';
+import { UserManagementTabs } from '../user-management-tabs';
+import { GroupDialogs, type GroupDialog } from './group-dialogs';
+
+export function GroupDetailPage() {
+  const { t } = useTranslation();
+  const { groupId } = useParams();
+  const group = useGroup(Number(groupId));
+  return (
+    <>
+      <UserManagementTabs active="groups" />
+      <BackLink to="/adminaccess/groups" label={t('groups.backToList')} />
+      {group.isPending ? (
+        <LoadingState />
+      ) : group.isError ? (
+        <ErrorAlert error={group.error} onRetry={() => void group.refetch()} />
+      ) : (
+        <GroupDetail group={group.data} />
+      )}
+    </>
+  );
+}
+
+function GroupDetail({ group }: { group: Group }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const navigate = useNavigate();
+  const [dialog, setDialog] = useState<GroupDialog>(null);
+  return (
+    <Stack>
+      <SectionTitle
+        title={group.name}
+        actions={
+          <>
+            <Button
+              variant="default"
+              leftSection={<IconEdit size={18} aria-hidden />}
+              onClick={() => setDialog({ kind: 'edit', group })}
+            >
+              {t('groups.edit')}
+            </Button>
+            <Button
+              variant="default"
+              leftSection={<IconTool size={18} aria-hidden />}
+              onClick={() => setDialog({ kind: 'roles', group })}
+            >
+              {t('groups.editRoles')}
+            </Button>
+            <Button
+              color="red"
+              variant="light"
+              leftSection={<IconTrash size={18} aria-hidden />}
+              onClick={() => setDialog({ kind: 'delete', group })}
+            >
+              {t('groups.delete')}
+            </Button>
+          </>
+        }
+      />
+      {group.roles.length === 0 && (
+        <Alert color="yellow" variant="light" icon={<IconAlertTriangle aria-hidden />}>
+          {t('groups.noRolesHint')}
+        </Alert>
+      )}
+      <DetailsTable
+        rows={[
+          [t('groups.name'), group.name],
+          [t('groups.descriptionLabel'), group.description || '–'],
+          [t('groups.roles'), <RoleBadges key="roles" roles={group.roles} />],
+          [t('groups.origin'), <OriginBadge key="origin" origin={group.origin} />],
+          [t('common.created'), format.dateTime(group.createdAt)],
+        ]}
+      />
+      <SectionTitle title={t('groups.membersCount', { count: group.members.length })} />
+      {group.members.length === 0 ? (
+        <Text c="dimmed">{t('groups.noMembers')}</Text>
+      ) : (
+        <List>
+          {group.members.map((member) => (
+            <List.Item key={member.id}>
+              <Anchor component={Link} to={`/adminaccess/users/${member.id}`}>
+                {personLabel(member)}
+              </Anchor>
+            </List.Item>
+          ))}
+        </List>
+      )}
+      <GroupDialogs
+        dialog={dialog}
+        setDialog={setDialog}
+        onDeleted={() => void navigate('/adminaccess/groups')}
+      />
+    </Stack>
+  );
+}

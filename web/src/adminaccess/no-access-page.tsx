@@ -1,0 +1,36 @@
+import { Anchor, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { IconLock } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert } from '../shared/components/error-alert';
+import { LanguageSwitcher } from '../shared/layout/language-switcher';
+import { useCurrentSession, useSignOut } from '../shared/session/session.hooks';
+
+/** A tenant user without the Admin or the Auditor role. */
+export function NoAccessPage() {
+  const { t } = useTranslation();
+  const session = useCurrentSession();
+  const signOut = useSignOut();
+  return (
+    <Center mih="100vh" p="md" component="main">
+      <Paper withBorder shadow="sm" p="xl" radius="md" maw={520}>
+        <Stack align="center" ta="center">
+          <IconLock size={40} aria-hidden />
+          <Title order={1} size="h3">
+            {t('noAccess.title')}
+          </Title>
+          <Text>{t('noAccess.description', { login: session.user.login })}</Text>
+          {session.roles.includes('reader') && (
+            <Text size="sm">
+              {t('noAccess.webAccessHint')} <Anchor href="/webaccess">{t('faces.webaccess')}</Anchor>
+            </Text>
+          )}
+          {signOut.error && <ErrorAlert error={signOut.error} />}
+          <Button onClick={() => signOut.mutate()} loading={signOut.isPending} autoFocus>
+            {t('userMenu.signOut')}
+          </Button>
+          <LanguageSwitcher />
+        </Stack>
+      </Paper>
+    </Center>
+  );
+}

@@ -1,0 +1,43 @@
+import { Group, Progress, Stack, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+
+interface UsageBarProps {
+  label: string;
+  used: number;
+  max: number | null;
+  format: (value: number) => string;
+  compact?: boolean;
+}
+
+/** "12 of 50" with a bar, or "12 (no limit)" when there is no quota. */
+export function UsageBar({ label, used, max, format, compact }: UsageBarProps) {
+  const { t } = useTranslation();
+  const fraction = max && max > 0 ? Math.min(1, used / max) : null;
+  const color = fraction === null ? 'gray' : fraction >= 0.9 ? 'red' : fraction >= 0.75 ? 'yellow' : 'teal';
+  const text =
+    max === null
+      ? t('quota.usedUnlimited', { used: format(used) })
+      : t('quota.usedOf', { used: format(used), max: format(max) });
+  return (
+    <Stack gap={4} miw={compact ? 120 : undefined}>
+      {!compact && (
+        <Text size="sm" fw={500}>
+          {label}
+        </Text>
+      )}
+      <Group justify="space-between" gap="xs" wrap="nowrap">
+        <Text size={compact ? 'xs' : 'sm'} c={compact ? undefined : 'dimmed'}>
+          {text}
+        </Text>
+      </Group>
+      {fraction !== null && (
+        <Progress
+          value={fraction * 100}
+          color={color}
+          size={compact ? 'xs' : 'sm'}
+          aria-label={`${label}: ${text}`}
+        />
+      )}
+    </Stack>
+  );
+}

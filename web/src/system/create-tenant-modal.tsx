@@ -1,0 +1,97 @@
+import { Button, Group, Modal, Stack, TextInput } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Credentials, TenantSummary } from '../shared/api/types';
+import { ErrorAlert } from '../shared/components/error-alert';
+import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
+import { MAX_SLUG_LENGTH, suggestSlug } from './slug';
+import { useCreateTenant } from './system.api';
+
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+interface CreateTenantModalProps {
+  onClose: () => void;
+  onCreated: (tenant: TenantSummary, admin: Credentials) => void;
+}
+
+export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps) {
+  const { t } = useTranslation();
+  const create = useCreateTenant();
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  // The slug follows the name until the user edits it.
+  const [slugEdited, setSlugEdited] = useState(false);
+  const [quotas, setQuotas] = useState<QuotaDraft>(quotaDraftFrom(null));
+  const [submitted, setSubmitted] = useState(false);
+
+  const nameError = submitted && !name.trim() ? t('validation.required') : undefined;
+  const slugError = !slug
+    ? submitted
+      ? t('validation.required')
+      : undefined
+    : SLUG_PATTERN.test(slug)
+      ? undefined
+      : t('tenants.slugInvalid');
+
+  const changeName = (value: string) => {
+    setName(value);
+    if (!slugEdited) setSlug(suggestSlug(value));
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (!name.trim() || !slug || !SLUG_PATTERN.test(slug)) return;
+    create.mutate(
+      { name: name.trim(), slug, quotas: quotasFromDraft(quotas) },
+      { onSuccess: (answer) => onCreated(answer.tenant, answer.admin) },
+    );
+  };
+
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('tenants.createTitle')}
+      size="lg"
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <TextInput
+            label={t('tenants.name')}
+            value={name}
+            onChange={(event) => changeName(event.currentTarget.value)}
+            required
+            error={nameError}
+            data-autofocus
+          />
+          <TextInput
+            label={t('tenants.slug')}
+            description={t('tenants.slugHint', { slug: slug || 'slug' })}
+            value={slug}
+            onChange={(event) => {
+              setSlugEdited(true);
+              setSlug(event.currentTarget.value.toLowerCase().trim());
+            }}
+            maxLength={MAX_SLUG_LENGTH}
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            error={slugError}
+          />
+          <QuotaFields value={quotas} onChange={setQuotas} />
+          {create.error && <ErrorAlert error={create.error} />}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              {t('tenants.create')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

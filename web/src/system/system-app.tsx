@@ -1,0 +1,57 @@
+import { IconBuildingSkyscraper, IconListDetails } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Route, Routes } from 'react-router';
+import { AuditLogPage } from '../shared/audit/audit-log-page';
+import { RequireSession } from '../shared/auth/require-session';
+import { AppLayout } from '../shared/layout/app-layout';
+import type { NavSection } from '../shared/layout/nav';
+import { NotFoundPage } from '../shared/components/not-found-page';
+import { RealmProvider, SYSTEM_REALM } from '../shared/session/realm-context';
+import { SYSTEM_AUDIT_ENDPOINT } from './system.api';
+import { TenantDetailPage } from './tenant-detail-page';
+import { TenantsPage } from './tenants-page';
+
+const BASE = '/system';
+
+/** The System console's main menu and routes; a new section is one more entry. */
+export const SYSTEM_SECTIONS: readonly NavSection[] = [
+  {
+    id: 'tenants',
+    label: (t) => t('nav.tenants'),
+    icon: IconBuildingSkyscraper,
+    to: 'tenants',
+    routes: [
+      { path: 'tenants', element: <TenantsPage /> },
+      { path: 'tenants/:tenantId', element: <TenantDetailPage /> },
+    ],
+  },
+  {
+    id: 'audit',
+    label: (t) => t('nav.auditLog'),
+    icon: IconListDetails,
+    to: 'audit',
+    routes: [{ path: 'audit', element: <AuditLogPage endpoint={SYSTEM_AUDIT_ENDPOINT} /> }],
+  },
+];
+
+export function SystemApp() {
+  const { t } = useTranslation();
+  const faceName = t('faces.system');
+  return (
+    <RealmProvider config={SYSTEM_REALM}>
+      <RequireSession faceName={faceName}>
+        <AppLayout faceName={faceName} base={BASE} sections={SYSTEM_SECTIONS}>
+          <Routes>
+            <Route index element={<Navigate to="tenants" replace />} />
+            {SYSTEM_SECTIONS.flatMap((section) =>
+              section.routes.map((route) => (
+                <Route key={`${section.id}:${route.path}`} path={route.path} element={route.element} />
+              )),
+            )}
+            <Route path="*" element={<NotFoundPage home={BASE} />} />
+          </Routes>
+        </AppLayout>
+      </RequireSession>
+    </RealmProvider>
+  );
+}

@@ -1,0 +1,273 @@
+import { Anchor, Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft, IconKey, IconPlayerPause, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { Credentials, TenantSummary } from '../shared/api/types';
+import { ConfirmDialog } from '../shared/components/confirm-dialog';
+import { ErrorAlert } from '../shared/components/error-alert';
+import { LoadingState } from '../shared/components/loading-state';
+import { PageHeader } from '../shared/components/page-header';
+import { ShownOnceDialog } from '../shared/components/shown-once-dialog';
+import { UsageBar } from '../shared/components/usage-bar';
+import { useFormat } from '../shared/format';
+import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
+import {
+  useDeleteTenant,
+  useResetTenantAdmin,
+  useSetTenantStatus,
+  useTenant,
+  useUpdateTenant,
+} from './system.api';
+import { TenantStatusBadge } from './tenant-status-badge';
+
+export function TenantDetailPage() {
+  const { t } = useTranslation();
+  const { tenantId } = useParams();
+  const id = Number(tenantId);
+  const tenant = useTenant(id);
+
+  return (
+    <>
+      <Anchor component={Link} to="/system/tenants" size="sm" mb="sm" display="inline-flex">
+        <Group gap={4}>
+          <IconArrowLeft size={16} aria-hidden />
+          {t('tenants.backToList')}
+        </Group>
+      </Anchor>
+      {!Number.isInteger(id) ? (
+        <ErrorAlert error={new Error(t('errors.NOT_FOUND'))} />
+      ) : tenant.isPending ? (
+        <LoadingState />
+      ) : tenant.isError ? (
+        <ErrorAlert error={tenant.error} onRetry={() => void tenant.refetch()} />
+      ) : (
+        <TenantDetail tenant={tenant.data} />
+      )}
+    </>
+  );
+}
+
+type Dialog =
+  | { kind: 'suspend' | 'resume' | 'reset-admin' | 'delete' }
+  | { kind: 'admin-credentials'; credentials: Credentials }
+  | null;
+
+function TenantDetail({ tenant }: { tenant: TenantSummary }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const navigate = useNavigate();
+  const setStatus = useSetTenantStatus(tenant.id);
+  const resetAdmin = useResetTenantAdmin(tenant.id);
+  const remove = useDeleteTenant(tenant.id);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const closeDialog = () => {
+    setDialog(null);
+    setStatus.reset();
+    resetAdmin.reset();
+    remove.reset();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <Group gap="sm" component="span">
+            {tenant.name}
+            <TenantStatusBadge status={tenant.status} />
+          </Group>
+        }
+        description={t('tenants.detailDescription', { slug: tenant.slug, id: tenant.id })}
+      />
+      <Stack gap="lg">
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <Card withBorder>
+            <UsageBar
+              label={t('tenants.users')}
+              used={tenant.usage.users}
+              max={tenant.quotas.maxUsers}
+              format={format.number}
+            />
+          </Card>
+          <Card withBorder>
+            <UsageBar
+              label={t('tenants.mailboxes')}
+              used={tenant.usage.mailboxes}
+              max={tenant.quotas.maxMailboxes}
+              format={format.number}
+            />
+          </Card>
+          <Card withBorder>
+            <UsageBar
+              label={t('tenants.storage')}
+              used={tenant.usage.storageBytes}
+              max={tenant.quotas.maxStorageBytes}
+              format={format.bytes}
+            />
+            <Text size="xs" c="dimmed" mt={4}>
+              {t('tenants.messagesCount', {
+                count: tenant.usage.messages,
+                formatted: format.number(tenant.usage.messages),
+              })}
+            </Text>
+          </Card>
+        </SimpleGrid>
+
+        <TenantEditForm key={tenant.id} tenant={tenant} />
+
+        <Paper withBorder p="md">
+          <Title order={2} size="h4" mb="sm">
+            {t('tenants.actions')}
+          </Title>
+          <Group>
+            {tenant.status === 'active' ? (
+              <Button
+                variant="default"
+                leftSection={<IconPlayerPause size={18} aria-hidden />}
+                onClick={() => setDialog({ kind: 'suspend' })}
+              >
+                {t('tenants.suspend')}
+              </Button>
+            ) : (
+              <Button
+                variant="default"
+                leftSection={<IconPlayerPlay size={18} aria-hidden />}
+                onClick={() => setDialog({ kind: 'resume' })}
+              >
+                {t('tenants.resume')}
+              </Button>
+            )}
+            <Button
+              variant="default"
+              leftSection={<IconKey size={18} aria-hidden />}
+              onClick={() => setDialog({ kind: 'reset-admin' })}
+            >
+              {t('tenants.resetAdmin')}
+            </Button>
+            <Button
+              color="red"
+              variant="light"
+              leftSection={<IconTrash size={18} aria-hidden />}
+              onClick={() => setDialog({ kind: 'delete' })}
+            >
+              {t('tenants.delete')}
+            </Button>
+          </Group>
+        </Paper>
+      </Stack>
+
+      {(dialog?.kind === 'suspend' || dialog?.kind === 'resume') && (
+        <ConfirmDialog
+          title={dialog.kind === 'suspend' ? t('tenants.suspendTitle') : t('tenants.resumeTitle')}
+          message={
+            dialog.kind === 'suspend'
+              ? t('tenants.suspendMessage', { name: tenant.name })
+              : t('tenants.resumeMessage', { name: tenant.name })
+          }
+          confirmLabel={dialog.kind === 'suspend' ? t('tenants.suspend') : t('tenants.resume')}
+          danger={dialog.kind === 'suspend'}
+          pending={setStatus.isPending}
+          error={setStatus.error}
+          onConfirm={() => setStatus.mutate(dialog.kind as 'suspend' | 'resume', { onSuccess: closeDialog })}
+          onClose={closeDialog}
+        />
+      )}
+      {dialog?.kind === 'reset-admin' && (
+        <ConfirmDialog
+          title={t('tenants.resetAdminTitle')}
+          message={t('tenants.resetAdminMessage', { slug: tenant.slug })}
+          confirmLabel={t('tenants.resetAdmin')}
+          pending={resetAdmin.isPending}
+          error={resetAdmin.error}
+          onConfirm={() =>
+            resetAdmin.mutate(undefined, {
+              onSuccess: (credentials) => setDialog({ kind: 'admin-credentials', credentials }),
+            })
+          }
+          onClose={closeDialog}
+        />
+      )}
+      {dialog?.kind === 'admin-credentials' && (
+        <ShownOnceDialog
+          title={t('tenants.resetAdminDoneTitle')}
+          values={[
+            { id: 'login', label: t('shownOnce.login'), value: dialog.credentials.login },
+            { id: 'password', label: t('shownOnce.password'), value: dialog.credentials.password },
+          ]}
+          onClose={closeDialog}
+        />
+      )}
+      {dialog?.kind === 'delete' && (
+        <ConfirmDialog
+          title={t('tenants.deleteTitle')}
+          message={t('tenants.deleteMessage', { name: tenant.name })}
+          confirmLabel={t('tenants.delete')}
+          typeToConfirm={tenant.slug}
+          danger
+          pending={remove.isPending}
+          error={remove.error}
+          onConfirm={() =>
+            remove.mutate(tenant.slug, {
+              onSuccess: () => {
+                notifications.show({ color: 'teal', message: t('tenants.deleted', { name: tenant.name }) });
+                void navigate('/system/tenants');
+              },
+            })
+          }
+          onClose={closeDialog}
+        />
+      )}
+    </>
+  );
+}
+
+function TenantEditForm({ tenant }: { tenant: TenantSummary }) {
+  const { t } = useTranslation();
+  const update = useUpdateTenant(tenant.id);
+  const [name, setName] = useState(tenant.name);
+  const [quotas, setQuotas] = useState<QuotaDraft>(() => quotaDraftFrom(tenant.quotas));
+  const [submitted, setSubmitted] = useState(false);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (!name.trim()) return;
+    update.mutate(
+      { name: name.trim(), quotas: quotasFromDraft(quotas) },
+      { onSuccess: () => notifications.show({ color: 'teal', message: t('common.saved') }) },
+    );
+  };
+
+  return (
+    <Paper
+      withBorder
+      p="md"
+      component="form"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="tenant-settings-title"
+    >
+      <Stack>
+        <Title order={2} size="h4" id="tenant-settings-title">
+          {t('tenants.settings')}
+        </Title>
+        <TextInput
+          label={t('tenants.name')}
+          value={name}
+          onChange={(event) => setName(event.currentTarget.value)}
+          required
+          error={submitted && !name.trim() ? t('validation.required') : undefined}
+          maw={480}
+        />
+        <QuotaFields value={quotas} onChange={setQuotas} usage={tenant.usage} />
+        {update.error && <ErrorAlert error={update.error} />}
+        <Group justify="flex-end">
+          <Button type="submit" loading={update.isPending}>
+            {t('common.saveChanges')}
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
