@@ -11,7 +11,8 @@ describe('loadConfig', () => {
   it('defaults to ./data under the working directory and the ports of the design', () => {
     const config = loadConfig({ env: {}, cwd: '/srv/postvault' });
     expect(config.dataDir).toBe('/srv/postvault/data');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: false });
+    expect(config.auth).toEqual({ sessionIdleMinutes: 30, sessionMaxHours: 12, secureCookies: false });
     expect(config.journalSmtp.port).toBe(2525);
     expect(config.gatewaySmtp.port).toBe(2526);
     expect(config.gatewayPop3.port).toBe(1110);
@@ -43,5 +44,22 @@ describe('loadConfig', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ not json');
     expect(() => loadConfig({ env: {}, configFile: broken })).toThrow(/cannot read config file/);
+  });
+
+  it('reads the session and proxy settings from the environment', () => {
+    const config = loadConfig({
+      env: {
+        POSTVAULT_SESSION_IDLE_MINUTES: '15',
+        POSTVAULT_SECURE_COOKIES: 'true',
+        POSTVAULT_TRUST_PROXY: '10.0.0.0/8',
+        POSTVAULT_SYSTEM_ADMIN_PASSWORD: 'long-enough-password',
+      },
+    });
+    expect(config.auth).toMatchObject({ sessionIdleMinutes: 15, secureCookies: true });
+    expect(config.auth.firstSystemAdminPassword).toBe('long-enough-password');
+    expect(config.http.trustProxy).toBe('10.0.0.0/8');
+    expect(() => loadConfig({ env: { POSTVAULT_SYSTEM_ADMIN_PASSWORD: 'short' } })).toThrow(
+      /auth.firstSystemAdminPassword/,
+    );
   });
 });

@@ -15,7 +15,22 @@ export const configSchema = z.object({
   /** Base64 of 32 bytes; when unset the key is read from (or created in) <dataDir>/master.key. */
   masterKey: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  http: listener(8080),
+  http: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+      /**
+       * Behind a reverse proxy: trust its X-Forwarded-For / -Proto, so rate limits and the audit
+       * log see the client's address. true, or a comma-separated list of proxy addresses/CIDRs.
+       */
+      trustProxy: z
+        .union([z.boolean(), z.string()])
+        .transform((v) =>
+          v === true || v === 'true' ? true : v === false || v === 'false' || v === '' ? false : v,
+        )
+        .default(false),
+    })
+    .prefault({}),
   journalSmtp: listener(2525),
   gatewaySmtp: listener(2526),
   gatewayPop3: listener(1110),
@@ -63,6 +78,7 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_LOG_LEVEL: ['logLevel'],
   POSTVAULT_HTTP_HOST: ['http', 'host'],
   POSTVAULT_HTTP_PORT: ['http', 'port'],
+  POSTVAULT_TRUST_PROXY: ['http', 'trustProxy'],
   POSTVAULT_JOURNAL_SMTP_HOST: ['journalSmtp', 'host'],
   POSTVAULT_JOURNAL_SMTP_PORT: ['journalSmtp', 'port'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],

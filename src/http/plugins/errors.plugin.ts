@@ -57,7 +57,11 @@ export function toErrorBody(error: unknown): ErrorBody {
     };
   }
   if (error instanceof PostvaultError) {
-    const [, statusCode, code] = MAPPING.find(([type]) => error instanceof type) ?? [PostvaultError, 500, 'INTERNAL'];
+    const [, statusCode, code] = MAPPING.find(([type]) => error instanceof type) ?? [
+      PostvaultError,
+      500,
+      'INTERNAL',
+    ];
     return { statusCode, code, message: error.message, ...(error.details && { details: error.details }) };
   }
   const fastifyError = error as FastifyError;

@@ -1,0 +1,182 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from '../support/browser.js';
+import { startServe } from '../support/server-process.js';
+
+/**
+ * The newcomer's path through both consoles in headless Chromium against `postvault serve`:
+ * the system administrator creates a tenant; its admin signs in, reads the dashboard, creates a
+ * group with the Reader role and a user, switches to German and signs out. Every page visited is
+ * kept as a screenshot under test-artifacts/screenshots.
+ */
+const SYSTEM_PASSWORD = 'e2e-system-password';
+
+describe('System console and Admin Access in Chromium', { timeout: 180_000 }, () => {
+  let server: Awaited<ReturnType<typeof startServe>>;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  let tenantAdmin: { login: string; password: string } | undefined;
+
+  const newPage = async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    return page;
+  };
+
+  const signIn = async (page: Page, field: 'Username' | 'Login', name: string, password: string) => {
+    await page.getByLabel(field, { exact: true }).fill(name);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  beforeAll(async () => {
+    server = await startServe({ POSTVAULT_SYSTEM_ADMIN_PASSWORD: SYSTEM_PASSWORD });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lets the system administrator create a tenant and shows its admin credentials once', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/system`);
+    await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+    await screenshot(page, '01-system-sign-in');
+    await signIn(page, 'Username', 'admin', 'wrong-password');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/not correct/);
+    await signIn(page, 'Username', 'admin', SYSTEM_PASSWORD);
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await screenshot(page, '02-system-tenants-empty');
+
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill('Acme Ltd');
+    await dialog.getByLabel('Slug', { exact: true }).fill('acme');
+    await dialog.getByLabel('Maximum users', { exact: true }).fill('25');
+    await screenshot(page, '03-system-create-tenant');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+
+    // Mantine's modal root is a layout-less wrapper: wait for what it shows.
+    const shown = page.getByTestId('shown-once-password');
+    await shown.waitFor();
+    tenantAdmin = {
+      login: (await page.getByTestId('shown-once-login').innerText()).trim(),
+      password: (await page.getByTestId('shown-once-password').innerText()).trim(),
+    };
+    expect(tenantAdmin.login).toBe('admin@acme');
+    await screenshot(page, '04-system-tenant-created');
+    await page.keyboard.press('Escape');
+    expect(await shown.isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByTestId('tenant-row-acme').waitFor();
+    await screenshot(page, '05-system-tenants');
+
+    await page.getByTestId('tenant-row-acme').getByRole('link').first().click();
+    await page.getByRole('button', { name: 'Suspend tenant' }).waitFor();
+    await screenshot(page, '06-system-tenant-detail');
+    await page.goto(`${server.url}/system/audit`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByText('tenant.create').first().waitFor();
+    await screenshot(page, '07-system-audit-log');
+    await page.close();
+  });
+
+  it('lets the tenant admin sign in, read the dashboard, create a Reader group and a user, switch to German and sign out', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/adminaccess`);
+    if (!tenantAdmin) throw new Error('the first test did not create the tenant');
+    await signIn(page, 'Login', tenantAdmin.login, tenantAdmin.password);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(await page.getByTestId('dashboard-tenant-name').innerText()).toContain('Acme Ltd');
+    const inconsistencies = page.getByTestId('inconsistencies');
+    await inconsistencies.waitFor();
+    expect(await inconsistencies.innerText()).toMatch(/admin/i);
+    await screenshot(page, '10-admin-dashboard');
+
+    // A user first, so that the group can take them as a member.
+    await page.getByRole('link', { name: 'User Management' }).click();
+    await page.getByRole('tab', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const userDialog = page.getByRole('dialog');
+    await userDialog.getByLabel('Name', { exact: true }).fill('jane');
+    await userDialog.getByLabel('Display name', { exact: true }).fill('Jane Doe');
+    await userDialog.getByLabel('Primary email address', { exact: true }).fill('jane@acme.example');
+    await screenshot(page, '11-admin-create-user');
+    await userDialog.getByRole('button', { name: 'Create user' }).click();
+    await page.getByTestId('shown-once-password').waitFor();
+    const janePassword = (await page.getByTestId('shown-once-password').innerText()).trim();
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('cell', { name: 'jane@acme', exact: false }).first().waitFor();
+    await screenshot(page, '12-admin-users');
+
+    await page.getByRole('tab', { name: 'Groups' }).click();
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const groupDialog = page.getByRole('dialog');
+    await groupDialog.getByLabel('Name', { exact: true }).fill('Readers');
+    await groupDialog.getByLabel('Description', { exact: true }).fill('Everyone who reads their archive');
+    await groupDialog.getByRole('combobox', { name: 'Members' }).click();
+    await page.getByRole('option', { name: /jane/ }).click();
+    await page.keyboard.press('Escape');
+    await groupDialog.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('cell', { name: 'Readers' }).waitFor();
+    await screenshot(page, '13-admin-groups');
+
+    // The wrench: give the group the Reader role.
+    await page
+      .getByRole('row', { name: /Readers/ })
+      .getByRole('button', { name: 'Edit roles' })
+      .click();
+    const rolesDialog = page.getByRole('dialog');
+    await rolesDialog.getByRole('checkbox', { name: 'Reader' }).check();
+    await screenshot(page, '14-admin-group-roles');
+    await rolesDialog.getByRole('button', { name: 'Save' }).click();
+    await rolesDialog.waitFor({ state: 'hidden' });
+    await expect.poll(async () => page.getByRole('row', { name: /Readers/ }).innerText()).toMatch(/Reader/);
+
+    // The user now holds the Reader role: the server agrees.
+    const session = await fetch(`${server.url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'jane@acme', password: janePassword }),
+    }).then((r) => r.json() as Promise<{ roles: string[] }>);
+    expect(session.roles).toEqual(['reader']);
+
+    for (const [tab, name] of [['Domains', '15-admin-domains']] as const) {
+      await page.getByRole('tab', { name: tab }).click();
+      await screenshot(page, name);
+    }
+    for (const [link, name] of [
+      ['Archive mailboxes', '16-admin-mailboxes'],
+      ['Secrets', '17-admin-secrets'],
+    ] as const) {
+      await page.getByRole('link', { name: link }).click();
+      await page.getByRole('heading', { name: link }).first().waitFor();
+      await screenshot(page, name);
+    }
+
+    // German, and it sticks: a reload and a new sign-in keep it.
+    await page.getByTestId('language-switcher').click();
+    await page.getByRole('menuitem', { name: 'Deutsch' }).click();
+    await page.getByRole('link', { name: 'Benutzerverwaltung' }).waitFor();
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await screenshot(page, '18-admin-dashboard-de');
+    await page.reload();
+    await page.getByRole('link', { name: 'Benutzerverwaltung' }).waitFor();
+
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: 'Abmelden' }).click();
+    await page.getByRole('button', { name: 'Anmelden' }).waitFor();
+    await screenshot(page, '19-admin-signed-out-de');
+    // Signed out on the server too: the API no longer knows the session.
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'pv_session')).toBeUndefined();
+    await page.close();
+  });
+
+  it('raised no errors in the pages', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
