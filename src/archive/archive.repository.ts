@@ -1,6 +1,7 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type {
+  Database,
   ArchiveMailbox,
   ArchiveMailboxesTable,
   Folder,
@@ -33,6 +34,8 @@ export interface IngestCommit {
   newCopies: Array<{
     contentId: number;
     blobKey: string;
+    /** Original size of the message, for the mailbox and volume counters. */
+    size: number;
     mailboxId: number;
     folderId: number;
     sortDate: number;
@@ -129,7 +132,7 @@ export class ArchiveRepository {
     if (blobKeys.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('message_contents')
-      .select(['id', 'blob_key', 'date'])
+      .select(['id', 'blob_key', 'date', 'size'])
       .where('tenant_id', '=', tenantId)
       .where('blob_key', 'in', blobKeys)
       .execute();
@@ -236,17 +239,20 @@ export class ArchiveRepository {
       for (const rows of chunksOf(partRows)) await trx.insertInto('blob_parts').values(rows).execute();
 
       // Same order as one insert per copy would give: each new content's placements, then copies.
-      const messageRows = [
+      const placements = [
         ...commit.newContents.flatMap((item) =>
           item.placements.map((p) => ({
             contentId: contentIds.get(item.content.blob_key)!,
             mailboxId: p.mailboxId,
             folderId: p.folderId,
             sortDate: p.sortDate,
+            size: item.content.size,
           })),
         ),
         ...commit.newCopies,
-      ].map((p) => ({
+      ];
+      await this.addToCounters(trx, tenantId, commit.archivedAt, placements);
+      const messageRows = placements.map((p) => ({
         tenant_id: tenantId,
         mailbox_id: p.mailboxId,
         folder_id: p.folderId,
@@ -264,6 +270,51 @@ export class ArchiveRepository {
       }
       return { contentIds, messageIds };
     });
+  }
+
+  private async addToCounters(
+    trx: Transaction<Database>,
+    tenantId: number,
+    archivedAt: number,
+    placements: Array<{ mailboxId: number; size: number }>,
+  ): Promise<void> {
+    if (placements.length === 0) return;
+    const perMailbox = new Map<number, { messages: number; bytes: number }>();
+    let bytes = 0;
+    for (const p of placements) {
+      const counts = perMailbox.get(p.mailboxId) ?? { messages: 0, bytes: 0 };
+      counts.messages += 1;
+      counts.bytes += p.size;
+      perMailbox.set(p.mailboxId, counts);
+      bytes += p.size;
+    }
+    for (const [mailboxId, counts] of perMailbox) {
+      await trx
+        .insertInto('mailbox_counts')
+        .values({ mailbox_id: mailboxId, tenant_id: tenantId, ...counts })
+        .onConflict((oc) =>
+          oc.column('mailbox_id').doUpdateSet((eb) => ({
+            messages: eb('mailbox_counts.messages', '+', eb.ref('excluded.messages')),
+            bytes: eb('mailbox_counts.bytes', '+', eb.ref('excluded.bytes')),
+          })),
+        )
+        .execute();
+    }
+    await trx
+      .insertInto('volume_hourly')
+      .values({
+        tenant_id: tenantId,
+        hour: Math.floor(archivedAt / 3_600_000),
+        messages: placements.length,
+        bytes,
+      })
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'hour']).doUpdateSet((eb) => ({
+          messages: eb('volume_hourly.messages', '+', eb.ref('excluded.messages')),
+          bytes: eb('volume_hourly.bytes', '+', eb.ref('excluded.bytes')),
+        })),
+      )
+      .execute();
   }
 
   findMessage(tenantId: number, messageId: number) {

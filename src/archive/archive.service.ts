@@ -254,6 +254,7 @@ export class ArchiveService {
         commit.newCopies.push({
           contentId: existing.id,
           blobKey,
+          size: existing.size,
           mailboxId,
           folderId,
           sortDate: existing.date ?? now,

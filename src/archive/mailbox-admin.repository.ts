@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ArchiveMailbox, Database } from '../db/schema.js';
 
@@ -103,22 +103,17 @@ export class MailboxAdminRepository {
       .innerJoin('groups as g', 'g.id', 's.group_id')
       .select(['s.mailbox_id as mailboxId', 'g.id as id', 'g.name as name'])
       .where('s.tenant_id', '=', tenantId);
+    // Kept by the ingest commit (mailbox_counts), so listing does not scan the messages.
     let stats = this.db
-      .selectFrom('messages as m')
-      .innerJoin('message_contents as c', 'c.id', 'm.content_id')
-      .select((eb) => [
-        'm.mailbox_id as mailboxId',
-        eb.fn.countAll<number>().as('messages'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.size'), sql<number>`0`).as('bytes'),
-      ])
-      .where('m.tenant_id', '=', tenantId)
-      .groupBy('m.mailbox_id');
+      .selectFrom('mailbox_counts')
+      .select(['mailbox_id as mailboxId', 'messages', 'bytes'])
+      .where('tenant_id', '=', tenantId);
     if (mailboxId !== undefined) {
       mailboxes = mailboxes.where('id', '=', mailboxId);
       addresses = addresses.where('mailbox_id', '=', mailboxId);
       owners = owners.where('o.mailbox_id', '=', mailboxId);
       shares = shares.where('s.mailbox_id', '=', mailboxId);
-      stats = stats.where('m.mailbox_id', '=', mailboxId);
+      stats = stats.where('mailbox_id', '=', mailboxId);
     }
     const [mailboxRows, addressRows, ownerRows, shareRows, statRows] = await Promise.all([
       mailboxes.orderBy('name').execute(),
@@ -226,13 +221,14 @@ export class MailboxAdminRepository {
    */
   deleteIfEmpty(tenantId: number, id: number): Promise<{ deleted: boolean; messages: number }> {
     return this.db.transaction().execute(async (trx) => {
-      const { n } = await trx
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+      // The ingest commit updates mailbox_counts in its own transaction: no message slips past.
+      const counts = await trx
+        .selectFrom('mailbox_counts')
+        .select('messages')
         .where('tenant_id', '=', tenantId)
         .where('mailbox_id', '=', id)
-        .executeTakeFirstOrThrow();
-      const messages = Number(n);
+        .executeTakeFirst();
+      const messages = Number(counts?.messages ?? 0);
       if (messages > 0) return { deleted: false, messages };
       await trx
         .deleteFrom('archive_mailboxes')

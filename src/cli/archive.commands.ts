@@ -119,6 +119,15 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
             await once(out, 'close');
           }
           progress.stop();
+          // The operator is nobody's mailbox owner: an export is a read of someone else's mail.
+          await app.audit.record({
+            tenantId: ctx.tenantId,
+            actor: { kind: 'system', name: 'postvault CLI' },
+            action: 'mailbox.export',
+            target: { type: 'mailbox', label: opts.mailbox },
+            outcome: 'success',
+            details: { query: opts.query ?? '', format: opts.format, messages: count },
+          });
           cli.out.write(`exported ${count} messages to ${opts.out}\n`);
         });
       },
@@ -152,6 +161,14 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
             limit: opts.limit,
             sort: opts.sort,
             snippets: !opts.json,
+          });
+          await app.audit.record({
+            tenantId: ctx.tenantId,
+            actor: { kind: 'system', name: 'postvault CLI' },
+            action: 'mailbox.search',
+            target: opts.mailbox ? { type: 'mailbox', label: opts.mailbox } : undefined,
+            outcome: 'success',
+            details: { query: words.join(' '), results: page.results.length },
           });
           for (const hit of page.results) {
             if (opts.json) {

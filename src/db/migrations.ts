@@ -355,6 +355,39 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_archive_counters': {
+    // Counters kept by the ingest commit replace the 0005 indexes: the dashboard and mailbox lists
+    // read a few rows instead of scanning a tenant's messages, and a copy costs no index entries.
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('messages_by_mailbox').execute();
+      await db.schema.dropIndex('messages_by_archived_at').execute();
+      await db.schema
+        .createTable('mailbox_counts')
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.primaryKey().references('archive_mailboxes.id').onDelete('cascade'),
+        )
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('messages', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('volume_hourly')
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('hour', 'integer', (c) => c.notNull())
+        .addColumn('messages', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('volume_hourly_pk', ['tenant_id', 'hour'])
+        .execute();
+      await sql`insert into mailbox_counts (mailbox_id, tenant_id, messages, bytes)
+        select m.mailbox_id, m.tenant_id, count(*), sum(c.size)
+        from messages m join message_contents c on c.id = m.content_id
+        group by m.mailbox_id, m.tenant_id`.execute(db);
+      await sql`insert into volume_hourly (tenant_id, hour, messages, bytes)
+        select m.tenant_id, m.archived_at / 3600000, count(*), sum(c.size)
+        from messages m join message_contents c on c.id = m.content_id
+        group by m.tenant_id, m.archived_at / 3600000`.execute(db);
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

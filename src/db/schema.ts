@@ -35,6 +35,8 @@ export interface Database {
   sign_in_throttle: SignInThrottleTable;
   audit_log: AuditLogTable;
   audit_heads: AuditHeadsTable;
+  mailbox_counts: MailboxCountsTable;
+  volume_hourly: VolumeHourlyTable;
 }
 
 export interface TenantsTable {
@@ -318,3 +320,23 @@ export type User = Selectable<UsersTable>;
 export type Group = Selectable<GroupsTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+
+/**
+ * Counters the ingest commit keeps in the same transaction as the message rows: messages and
+ * original bytes per archive mailbox, and per tenant and hour of archiving. Whatever deletes
+ * message rows must subtract here too.
+ */
+export interface MailboxCountsTable {
+  mailbox_id: number;
+  tenant_id: number;
+  messages: number;
+  bytes: number;
+}
+
+export interface VolumeHourlyTable {
+  tenant_id: number;
+  /** Hours since the epoch (archived_at / 3,600,000). */
+  hour: number;
+  messages: number;
+  bytes: number;
+}

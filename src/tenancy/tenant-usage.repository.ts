@@ -24,7 +24,7 @@ export class TenantUsageRepository {
   }
 
   async usageOf(tenantId: number): Promise<TenantUsage> {
-    const count = (table: 'users' | 'archive_mailboxes' | 'messages') =>
+    const count = (table: 'users' | 'archive_mailboxes') =>
       this.db
         .selectFrom(table)
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -33,7 +33,11 @@ export class TenantUsageRepository {
     const [users, mailboxes, messages, storage] = await Promise.all([
       count('users'),
       count('archive_mailboxes'),
-      count('messages'),
+      this.db
+        .selectFrom('mailbox_counts')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('messages'), sql<number>`0`).as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow(),
       this.db
         .selectFrom('blobs')
         .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('stored_size'), sql<number>`0`).as('bytes'))

@@ -95,6 +95,10 @@ describe('Admin Access API', () => {
     expect(refused.status).toBe(403);
     const renamed = await admin.patch(`/api/v1/admin/groups/${group.body.id}`, { name: 'All staff' });
     expect(renamed.body.name).toBe('All staff');
+    const fetched = await admin.get(`/api/v1/admin/groups/${group.body.id}`);
+    expect(fetched.body).toMatchObject({ name: 'All staff', roles: ['reader'] });
+    expect((await admin.post('/api/v1/admin/groups', { name: 'All staff' })).status).toBe(409);
+    expect((await admin.post('/api/v1/admin/groups', { name: '' })).status).toBe(400);
 
     const groups = await admin.get('/api/v1/admin/groups');
     const administrators = groups.body.groups.find((g: { roles: string[] }) => g.roles.includes('admin'));
@@ -135,6 +139,8 @@ describe('Admin Access API', () => {
       { raw: Buffer.from('Subject: kept\r\n\r\nbody\r\n'), folderPath: 'Inbox', sourceRef: 'x' },
     ]);
     expect((await admin.get(`/api/v1/admin/mailboxes/${mailbox.body.id}`)).body.messages).toBe(1);
+    const mailboxes = await admin.get('/api/v1/admin/mailboxes');
+    expect(mailboxes.body.mailboxes.map((m: { name: string }) => m.name)).toEqual(['sales']);
     expect((await admin.delete(`/api/v1/admin/mailboxes/${mailbox.body.id}`)).status).toBe(409);
     const patched = await admin.patch(`/api/v1/admin/mailboxes/${mailbox.body.id}`, { ownerIds: [] });
     expect(patched.body.owners).toEqual([]);

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { openForSystem } from '../../src/core/sealed.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ADMIN, openTempHttp, type TempHttp } from '../support/http.js';
 
@@ -219,5 +221,79 @@ describe('sign-in and sessions (system realm)', () => {
     expect(answer.body.code).toBe('VALIDATION');
     expect(answer.body.message).toMatch(/password/);
     expect(answer.body.details.issues).toEqual([expect.objectContaining({ path: 'password' })]);
+  });
+});
+
+describe('sign-in of tenant users', () => {
+  let http: TempHttp;
+  beforeEach(async () => {
+    http = await openTempHttp();
+  });
+  afterEach(async () => {
+    await http.close();
+  });
+
+  it('signs in as name@slug only: the slug picks the tenant', async () => {
+    const { credentials } = await http.tenantWithAdmin('acme');
+    await http.tenantWithAdmin('globex');
+    const wrongTenant = await http.client().post('/api/v1/auth/sign-in', {
+      login: 'admin@globex',
+      password: credentials.password,
+    });
+    expect(wrongTenant.status).toBe(401);
+    const noSlug = await http
+      .client()
+      .post('/api/v1/auth/sign-in', { login: 'admin', password: credentials.password });
+    expect(noSlug.status).toBe(401);
+    const upperCase = await http.client().post('/api/v1/auth/sign-in', {
+      login: 'Admin@ACME',
+      password: credentials.password,
+    });
+    expect(upperCase.status).toBe(200);
+    // A tenant session is no system session.
+    expect((await http.client().get('/api/v1/system/auth/session')).status).toBe(401);
+  });
+
+  it('runs TOTP for a tenant user with the seed sealed under the tenant key', async () => {
+    const { credentials, admin } = await http.tenantWithAdmin('acme');
+    const setup = await admin.post('/api/v1/auth/totp/setup');
+    expect(setup.body.otpauthUri).toContain('admin%40acme');
+    expect((await admin.post('/api/v1/auth/totp/enable', { code: codeFor(setup.body.secret) })).status).toBe(
+      200,
+    );
+    const client = http.client();
+    const step1 = await client.post('/api/v1/auth/sign-in', {
+      login: credentials.login,
+      password: credentials.password,
+    });
+    expect(step1.body.code).toBe('TOTP_REQUIRED');
+    const step2 = await client.post('/api/v1/auth/sign-in', {
+      login: credentials.login,
+      password: credentials.password,
+      totpCode: codeFor(setup.body.secret),
+    });
+    expect(step2.status).toBe(200);
+    // After a data-key rotation the old seal still opens.
+    await http.app.tenants.rotateDataKey((await http.app.tenants.findBySlug('acme')).id);
+    const again = await http.client().post('/api/v1/auth/sign-in', {
+      login: credentials.login,
+      password: credentials.password,
+      totpCode: codeFor(setup.body.secret),
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it("keeps a system administrator's TOTP seed readable across a master-key rotation", async () => {
+    const client = await http.systemClient();
+    const setup = await client.post('/api/v1/system/auth/totp/setup');
+    await client.post('/api/v1/system/auth/totp/enable', { code: codeFor(setup.body.secret) });
+    const next = randomBytes(32);
+    await http.app.tenants.rewrapUnder(next);
+    const row = http.app.database.sqlite.prepare('select id, totp_secret from system_admins').get() as {
+      id: number;
+      totp_secret: Buffer;
+    };
+    const opened = openForSystem(next, row.totp_secret, `totp:system:${row.id}`);
+    expect(Buffer.from(opened).equals(Buffer.from(Secret.fromBase32(setup.body.secret).bytes))).toBe(true);
   });
 });

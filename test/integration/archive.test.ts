@@ -86,6 +86,41 @@ describe('archive ingest and retrieval', () => {
     expect((await app.archive.readMessage(ctx, second.messageId)).equals(raw)).toBe(true);
   });
 
+  it('keeps the per-mailbox and hourly counters equal to the message rows, copies counted, duplicates not', async () => {
+    const ctx = await defaultCtx();
+    const alice = await app.archive.ensureMailbox(ctx, 'alice');
+    const bob = await app.archive.ensureMailbox(ctx, 'bob');
+    const raws = ['one', 'two', 'three'].map((word) =>
+      Buffer.from(`Subject: ${word}\r\n\r\n${word} body\r\n`),
+    );
+    const items = (folder: string) =>
+      raws.map((raw, i) => ({ raw, folderPath: folder, sourceRef: `${folder}${i}` }));
+    await app.archive.archiveBatch(ctx, alice.id, [...items('Inbox'), ...items('Inbox')]);
+    await app.archive.archiveBatch(ctx, alice.id, items('Copies'));
+    await app.archive.archiveBatch(ctx, bob.id, [
+      ...items('Inbox'),
+      { raw: raws[0]!, folderPath: 'Inbox', sourceRef: 'x' },
+    ]);
+    const fromRows = app.database.sqlite
+      .prepare(
+        `select m.mailbox_id as mailboxId, count(*) as messages, sum(c.size) as bytes
+         from messages m join message_contents c on c.id = m.content_id group by m.mailbox_id order by 1`,
+      )
+      .all();
+    const counters = app.database.sqlite
+      .prepare('select mailbox_id as mailboxId, messages, bytes from mailbox_counts order by 1')
+      .all();
+    expect(counters).toEqual(fromRows);
+    expect(fromRows).toEqual([
+      expect.objectContaining({ mailboxId: alice.id, messages: 6 }),
+      expect.objectContaining({ mailboxId: bob.id, messages: 3 }),
+    ]);
+    const hourly = app.database.sqlite
+      .prepare('select sum(messages) as messages, sum(bytes) as bytes from volume_hourly')
+      .get() as { messages: number; bytes: number };
+    expect(hourly.messages).toBe(9);
+  });
+
   it('shares nothing across tenants: the same bytes get a different object, and ids do not cross', async () => {
     const ctxA = await defaultCtx();
     const tenantB = await app.tenants.createTenant('customer-b', 'Customer B');

@@ -22,6 +22,11 @@ describe('the postvault command line', () => {
     [['keys']],
     [['keys', 'rotate-data']],
     [['keys', 'rotate-master']],
+    [['system-admin', 'add']],
+    [['system-admin', 'reset']],
+    [['tenant', 'create']],
+    [['tenant', 'list']],
+    [['audit', 'verify']],
   ])('prints help for %j', (command) => {
     const result = runCli(data.path, [...command, '--help']);
     expect(result.status).toBe(0);

@@ -1060,6 +1060,12 @@ describe('tenant administration', () => {
       for (const [i, id] of ids.entries()) {
         await db.updateTable('messages').set({ archived_at: archivedAt[i]! }).where('id', '=', id).execute();
       }
+      // Back-dated rows: rebuild the hourly counters from them, as migration 0006 does.
+      app.database.sqlite.exec(`delete from volume_hourly;
+        insert into volume_hourly (tenant_id, hour, messages, bytes)
+        select m.tenant_id, m.archived_at / 3600000, count(*), sum(c.size)
+        from messages m join message_contents c on c.id = m.content_id
+        group by m.tenant_id, m.archived_at / 3600000`);
       const sizes = await db
         .selectFrom('messages as m')
         .innerJoin('message_contents as c', 'c.id', 'm.content_id')
