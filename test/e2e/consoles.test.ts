@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot } from '../support/browser.js';
+import { launchChromium, screenshot, unlabelledControls } from '../support/browser.js';
 import { startServe } from '../support/server-process.js';
 
 /**
@@ -23,6 +23,13 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     return page;
   };
 
+  /** Every page we look at: a screenshot for people, and a check that each control has a name. */
+  const unnamed: string[] = [];
+  const capture = async (page: Page, name: string) => {
+    await screenshot(page, name);
+    for (const control of await unlabelledControls(page)) unnamed.push(`${name}: ${control}`);
+  };
+
   const signIn = async (page: Page, field: 'Username' | 'Login', name: string, password: string) => {
     await page.getByLabel(field, { exact: true }).fill(name);
     await page.getByLabel('Password', { exact: true }).fill(password);
@@ -43,20 +50,20 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     const page = await newPage();
     await page.goto(`${server.url}/system`);
     await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
-    await screenshot(page, '01-system-sign-in');
+    await capture(page, '01-system-sign-in');
     await signIn(page, 'Username', 'admin', 'wrong-password');
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').innerText()).toMatch(/not correct/);
     await signIn(page, 'Username', 'admin', SYSTEM_PASSWORD);
     await page.getByRole('heading', { name: 'Tenants' }).waitFor();
-    await screenshot(page, '02-system-tenants-empty');
+    await capture(page, '02-system-tenants-empty');
 
     await page.getByRole('button', { name: 'Create tenant' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name', { exact: true }).fill('Acme Ltd');
     await dialog.getByLabel('Slug', { exact: true }).fill('acme');
     await dialog.getByLabel('Maximum users', { exact: true }).fill('25');
-    await screenshot(page, '03-system-create-tenant');
+    await capture(page, '03-system-create-tenant');
     await dialog.getByRole('button', { name: 'Create tenant' }).click();
 
     // Mantine's modal root is a layout-less wrapper: wait for what it shows.
@@ -67,20 +74,20 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
       password: (await page.getByTestId('shown-once-password').innerText()).trim(),
     };
     expect(tenantAdmin.login).toBe('admin@acme');
-    await screenshot(page, '04-system-tenant-created');
+    await capture(page, '04-system-tenant-created');
     await page.keyboard.press('Escape');
     expect(await shown.isVisible()).toBe(true);
     await page.getByRole('button', { name: 'I have saved it' }).click();
     await page.getByTestId('tenant-row-acme').waitFor();
-    await screenshot(page, '05-system-tenants');
+    await capture(page, '05-system-tenants');
 
     await page.getByTestId('tenant-row-acme').getByRole('link').first().click();
     await page.getByRole('button', { name: 'Suspend tenant' }).waitFor();
-    await screenshot(page, '06-system-tenant-detail');
+    await capture(page, '06-system-tenant-detail');
     await page.goto(`${server.url}/system/audit`);
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.getByText('tenant.create').first().waitFor();
-    await screenshot(page, '07-system-audit-log');
+    await capture(page, '07-system-audit-log');
     await page.close();
   });
 
@@ -94,7 +101,7 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     const inconsistencies = page.getByTestId('inconsistencies');
     await inconsistencies.waitFor();
     expect(await inconsistencies.innerText()).toMatch(/admin/i);
-    await screenshot(page, '10-admin-dashboard');
+    await capture(page, '10-admin-dashboard');
 
     // A user first, so that the group can take them as a member.
     await page.getByRole('link', { name: 'User Management' }).click();
@@ -104,13 +111,13 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     await userDialog.getByLabel('Name', { exact: true }).fill('jane');
     await userDialog.getByLabel('Display name', { exact: true }).fill('Jane Doe');
     await userDialog.getByLabel('Primary email address', { exact: true }).fill('jane@acme.example');
-    await screenshot(page, '11-admin-create-user');
+    await capture(page, '11-admin-create-user');
     await userDialog.getByRole('button', { name: 'Create user' }).click();
     await page.getByTestId('shown-once-password').waitFor();
     const janePassword = (await page.getByTestId('shown-once-password').innerText()).trim();
     await page.getByRole('button', { name: 'I have saved it' }).click();
     await page.getByRole('cell', { name: 'jane@acme', exact: false }).first().waitFor();
-    await screenshot(page, '12-admin-users');
+    await capture(page, '12-admin-users');
 
     await page.getByRole('tab', { name: 'Groups' }).click();
     await page.getByRole('button', { name: 'Create group' }).click();
@@ -122,7 +129,7 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     await page.keyboard.press('Escape');
     await groupDialog.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('cell', { name: 'Readers' }).waitFor();
-    await screenshot(page, '13-admin-groups');
+    await capture(page, '13-admin-groups');
 
     // The wrench: give the group the Reader role.
     await page
@@ -131,7 +138,7 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
       .click();
     const rolesDialog = page.getByRole('dialog');
     await rolesDialog.getByRole('checkbox', { name: 'Reader' }).check();
-    await screenshot(page, '14-admin-group-roles');
+    await capture(page, '14-admin-group-roles');
     await rolesDialog.getByRole('button', { name: 'Save' }).click();
     await rolesDialog.waitFor({ state: 'hidden' });
     await expect.poll(async () => page.getByRole('row', { name: /Readers/ }).innerText()).toMatch(/Reader/);
@@ -146,7 +153,7 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
 
     for (const [tab, name] of [['Domains', '15-admin-domains']] as const) {
       await page.getByRole('tab', { name: tab }).click();
-      await screenshot(page, name);
+      await capture(page, name);
     }
     for (const [link, name] of [
       ['Archive mailboxes', '16-admin-mailboxes'],
@@ -154,7 +161,7 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     ] as const) {
       await page.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { name: link }).first().waitFor();
-      await screenshot(page, name);
+      await capture(page, name);
     }
 
     // German, and it sticks: a reload and a new sign-in keep it.
@@ -162,21 +169,36 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     await page.getByRole('menuitem', { name: 'Deutsch' }).click();
     await page.getByRole('link', { name: 'Benutzerverwaltung' }).waitFor();
     await page.getByRole('link', { name: 'Dashboard' }).click();
-    await screenshot(page, '18-admin-dashboard-de');
+    await capture(page, '18-admin-dashboard-de');
     await page.reload();
     await page.getByRole('link', { name: 'Benutzerverwaltung' }).waitFor();
 
     await page.getByTestId('user-menu').click();
     await page.getByRole('menuitem', { name: 'Abmelden' }).click();
     await page.getByRole('button', { name: 'Anmelden' }).waitFor();
-    await screenshot(page, '19-admin-signed-out-de');
+    await capture(page, '19-admin-signed-out-de');
     // Signed out on the server too: the API no longer knows the session.
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'pv_session')).toBeUndefined();
     await page.close();
   });
 
-  it('raised no errors in the pages', () => {
+  it('signs in with the keyboard alone', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/system`);
+    await page.getByLabel('Username', { exact: true }).waitFor();
+    // Focus starts in the first field; Tab moves on, Enter submits.
+    expect(await page.evaluate('document.activeElement?.getAttribute("type")')).not.toBe('password');
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(SYSTEM_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.close();
+  });
+
+  it('raised no errors in the pages and named every control', () => {
     expect(pageErrors).toEqual([]);
+    expect(unnamed).toEqual([]);
   });
 });

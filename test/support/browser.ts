@@ -31,3 +31,31 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Runs in the page (a string, since this project compiles without the DOM library): form controls
+ * and buttons that are visible but have no accessible name, each described by a bit of its HTML.
+ */
+const FIND_UNNAMED_CONTROLS = `(() => {
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
+  };
+  const nameOf = (el) => {
+    const labelledBy = (el.getAttribute('aria-labelledby') || '')
+      .split(/\\s+/).map((id) => (id && document.getElementById(id)?.textContent) || '').join(' ');
+    const labels = [...(el.labels || [])].map((l) => l.textContent || '');
+    const text = el.tagName === 'BUTTON' || el.getAttribute('role') === 'button' ? el.textContent || '' : '';
+    return [el.getAttribute('aria-label') || '', labelledBy, ...labels, el.getAttribute('title') || '', text]
+      .join(' ').trim();
+  };
+  return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, [role=button]')]
+    .filter(visible)
+    .filter((el) => nameOf(el) === '')
+    .map((el) => el.outerHTML.slice(0, 160));
+})()`;
+
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(FIND_UNNAMED_CONTROLS) as Promise<string[]>;
+}

@@ -6,25 +6,36 @@ import './i18n';
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { StrictMode, useMemo, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { AppRoutes } from './app-routes';
 import { createQueryClient } from './query-client';
-import { theme } from './theme';
+import { useTranslation } from 'react-i18next';
+import { createAppTheme } from './theme';
+
+function ThemedProvider({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const theme = useMemo(() => createAppTheme(t('common.close')), [t]);
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      {children}
+    </MantineProvider>
+  );
+}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <ThemedProvider>
       <Notifications position="top-right" />
       <QueryClientProvider client={createQueryClient()}>
         <BrowserRouter>
           <AppRoutes />
         </BrowserRouter>
       </QueryClientProvider>
-    </MantineProvider>
+    </ThemedProvider>
   </StrictMode>,
 );

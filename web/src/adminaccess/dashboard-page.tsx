@@ -18,10 +18,9 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Dashboard, Inconsistency, VolumeFigure } from '../shared/api/types';
-import { ErrorAlert } from '../shared/components/error-alert';
-import { LoadingState } from '../shared/components/loading-state';
 import { PageHeader } from '../shared/components/page-header';
-import { UsageBar } from '../shared/components/usage-bar';
+import { QueryStates } from '../shared/components/query-states';
+import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat } from '../shared/format';
 import { useDashboard } from './admin.api';
 
@@ -47,203 +46,175 @@ export function inconsistencyText(t: TFunction, item: Inconsistency): string {
 export function DashboardPage() {
   const { t } = useTranslation();
   const dashboard = useDashboard();
-  if (dashboard.isPending) {
-    return (
-      <>
-        <PageHeader title={t('dashboard.title')} />
-        <LoadingState />
-      </>
-    );
-  }
-  if (dashboard.isError) {
-    return (
-      <>
-        <PageHeader title={t('dashboard.title')} />
-        <ErrorAlert error={dashboard.error} onRetry={() => void dashboard.refetch()} />
-      </>
-    );
-  }
-  return <DashboardView data={dashboard.data} />;
+  return (
+    <>
+      <PageHeader
+        title={t('dashboard.title')}
+        description={dashboard.isSuccess ? <TenantLine tenant={dashboard.data.tenant} /> : undefined}
+      />
+      <QueryStates query={dashboard}>{(data) => <DashboardView data={data} />}</QueryStates>
+    </>
+  );
+}
+
+function TenantLine({ tenant }: { tenant: Dashboard['tenant'] }) {
+  const { t } = useTranslation();
+  return (
+    <Group gap="xs" component="span">
+      <Text span fw={600} data-testid="dashboard-tenant-name">
+        {tenant.name}
+      </Text>
+      <Text span c="dimmed">
+        {t('dashboard.tenantId', { id: tenant.id, slug: tenant.slug })}
+      </Text>
+      {tenant.status === 'suspended' && (
+        <Badge color="orange" variant="light">
+          {t('tenants.statusSuspended')}
+        </Badge>
+      )}
+    </Group>
+  );
 }
 
 function DashboardView({ data }: { data: Dashboard }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const { tenant, quotas, usage, counts, volume, jobs, inconsistencies } = data;
+  const { quotas, usage, counts, volume, jobs, inconsistencies } = data;
   const figure = (value: VolumeFigure) =>
     t('dashboard.volumeFigure', {
       count: value.messages,
       messages: format.number(value.messages),
       size: format.bytes(value.bytes),
     });
+  const quota = quotaUsage(quotas, usage, format);
   const chartData = volume.daily.map((day) => ({ day: format.day(day.day), messages: day.messages }));
 
   return (
-    <>
-      <PageHeader
-        title={t('dashboard.title')}
-        description={
-          <Group gap="xs" component="span">
-            <Text span fw={600} data-testid="dashboard-tenant-name">
-              {tenant.name}
-            </Text>
-            <Text span c="dimmed">
-              {t('dashboard.tenantId', { id: tenant.id, slug: tenant.slug })}
-            </Text>
-            {tenant.status === 'suspended' && (
-              <Badge color="orange" variant="light">
-                {t('tenants.statusSuspended')}
-              </Badge>
-            )}
+    <Stack gap="lg">
+      <Card withBorder component="section" aria-labelledby="inconsistencies-title">
+        <Title order={2} size="h4" mb="sm" id="inconsistencies-title">
+          {t('dashboard.inconsistencies')}
+        </Title>
+        {inconsistencies.length === 0 ? (
+          <Group gap="xs">
+            <IconCircleCheck color="var(--mantine-color-teal-6)" aria-hidden />
+            <Text>{t('dashboard.noInconsistencies')}</Text>
           </Group>
-        }
-      />
-      <Stack gap="lg">
-        <Card withBorder component="section" aria-labelledby="inconsistencies-title">
-          <Title order={2} size="h4" mb="sm" id="inconsistencies-title">
-            {t('dashboard.inconsistencies')}
+        ) : (
+          <List
+            spacing="sm"
+            icon={
+              <ThemeIcon color="yellow" size={22} radius="xl" variant="light">
+                <IconAlertTriangle size={14} aria-hidden />
+              </ThemeIcon>
+            }
+            data-testid="inconsistencies"
+          >
+            {inconsistencies.map((item, index) => {
+              const text = inconsistencyText(t, item);
+              return (
+                <List.Item key={`${item.code}:${index}`}>
+                  <Group gap="sm" wrap="wrap">
+                    <Text size="sm">{text}</Text>
+                    <InconsistencyLink link={item.link} label={`${t('dashboard.fix')}: ${text}`}>
+                      {t('dashboard.fix')}
+                    </InconsistencyLink>
+                  </Group>
+                </List.Item>
+              );
+            })}
+          </List>
+        )}
+      </Card>
+
+      <SimpleGrid cols={{ base: 1, sm: 3 }} component="section" aria-label={t('dashboard.quotas')}>
+        <Card withBorder>
+          <UsageBar label={t('dashboard.users')} {...quota.users} />
+        </Card>
+        <Card withBorder>
+          <UsageBar label={t('dashboard.mailboxes')} {...quota.mailboxes} />
+        </Card>
+        <Card withBorder>
+          <UsageBar label={t('dashboard.storage')} {...quota.storage} />
+        </Card>
+      </SimpleGrid>
+
+      <SimpleGrid cols={{ base: 2, md: 4 }} component="section" aria-label={t('dashboard.counts')}>
+        <Stat label={t('dashboard.users')} value={format.number(counts.users)} to="/adminaccess/users" />
+        <Stat label={t('dashboard.groups')} value={format.number(counts.groups)} to="/adminaccess/groups" />
+        <Stat
+          label={t('dashboard.mailboxes')}
+          value={format.number(counts.mailboxes)}
+          to="/adminaccess/mailboxes"
+        />
+        <Stat label={t('dashboard.messages')} value={format.number(counts.messages)} />
+      </SimpleGrid>
+
+      <SimpleGrid cols={{ base: 1, lg: 3 }}>
+        <Card withBorder component="section" aria-labelledby="volume-title" style={{ gridColumn: 'span 2' }}>
+          <Title order={2} size="h4" mb="sm" id="volume-title">
+            {t('dashboard.volume')}
           </Title>
-          {inconsistencies.length === 0 ? (
-            <Group gap="xs">
-              <IconCircleCheck color="var(--mantine-color-teal-6)" aria-hidden />
-              <Text>{t('dashboard.noInconsistencies')}</Text>
-            </Group>
-          ) : (
-            <List
-              spacing="sm"
-              icon={
-                <ThemeIcon color="yellow" size={22} radius="xl" variant="light">
-                  <IconAlertTriangle size={14} aria-hidden />
-                </ThemeIcon>
-              }
-              data-testid="inconsistencies"
-            >
-              {inconsistencies.map((item, index) => {
-                const text = inconsistencyText(t, item);
-                return (
-                  <List.Item key={`${item.code}:${index}`}>
-                    <Group gap="sm" wrap="wrap">
-                      <Text size="sm">{text}</Text>
-                      <InconsistencyLink link={item.link} label={`${t('dashboard.fix')}: ${text}`}>
-                        {t('dashboard.fix')}
-                      </InconsistencyLink>
-                    </Group>
-                  </List.Item>
-                );
-              })}
-            </List>
-          )}
+          <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
+            <Figure label={t('dashboard.last24h')} value={figure(volume.last24h)} />
+            <Figure label={t('dashboard.last30d')} value={figure(volume.last30d)} />
+            <Figure label={t('dashboard.allTime')} value={figure(volume.allTime)} />
+          </SimpleGrid>
+          <div role="img" aria-label={t('dashboard.chartLabel')}>
+            <BarChart
+              h={220}
+              data={chartData}
+              dataKey="day"
+              series={[{ name: 'messages', label: t('dashboard.messages'), color: 'blue.6' }]}
+              tickLine="y"
+              gridAxis="y"
+            />
+          </div>
+          <Table className="pv-visually-hidden">
+            <caption>{t('dashboard.chartLabel')}</caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('dashboard.day')}</Table.Th>
+                <Table.Th>{t('dashboard.messages')}</Table.Th>
+                <Table.Th>{t('dashboard.size')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {volume.daily.map((day) => (
+                <Table.Tr key={day.day}>
+                  <Table.Td>{day.day}</Table.Td>
+                  <Table.Td>{format.number(day.messages)}</Table.Td>
+                  <Table.Td>{format.bytes(day.bytes)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
         </Card>
 
-        <SimpleGrid cols={{ base: 1, sm: 3 }} component="section" aria-label={t('dashboard.quotas')}>
-          <Card withBorder>
-            <UsageBar
-              label={t('dashboard.users')}
-              used={usage.users}
-              max={quotas.maxUsers}
-              format={format.number}
-            />
-          </Card>
-          <Card withBorder>
-            <UsageBar
-              label={t('dashboard.mailboxes')}
-              used={usage.mailboxes}
-              max={quotas.maxMailboxes}
-              format={format.number}
-            />
-          </Card>
-          <Card withBorder>
-            <UsageBar
-              label={t('dashboard.storage')}
-              used={usage.storageBytes}
-              max={quotas.maxStorageBytes}
-              format={format.bytes}
-            />
-          </Card>
-        </SimpleGrid>
-
-        <SimpleGrid cols={{ base: 2, md: 4 }} component="section" aria-label={t('dashboard.counts')}>
-          <Stat label={t('dashboard.users')} value={format.number(counts.users)} to="/adminaccess/users" />
-          <Stat label={t('dashboard.groups')} value={format.number(counts.groups)} to="/adminaccess/groups" />
-          <Stat
-            label={t('dashboard.mailboxes')}
-            value={format.number(counts.mailboxes)}
-            to="/adminaccess/mailboxes"
-          />
-          <Stat label={t('dashboard.messages')} value={format.number(counts.messages)} />
-        </SimpleGrid>
-
-        <SimpleGrid cols={{ base: 1, lg: 3 }}>
-          <Card
-            withBorder
-            component="section"
-            aria-labelledby="volume-title"
-            style={{ gridColumn: 'span 2' }}
-          >
-            <Title order={2} size="h4" mb="sm" id="volume-title">
-              {t('dashboard.volume')}
-            </Title>
-            <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
-              <Figure label={t('dashboard.last24h')} value={figure(volume.last24h)} />
-              <Figure label={t('dashboard.last30d')} value={figure(volume.last30d)} />
-              <Figure label={t('dashboard.allTime')} value={figure(volume.allTime)} />
-            </SimpleGrid>
-            <div role="img" aria-label={t('dashboard.chartLabel')}>
-              <BarChart
-                h={220}
-                data={chartData}
-                dataKey="day"
-                series={[{ name: 'messages', label: t('dashboard.messages'), color: 'blue.6' }]}
-                tickLine="y"
-                gridAxis="y"
+        <Card withBorder component="section" aria-labelledby="jobs-title">
+          <Title order={2} size="h4" mb="sm" id="jobs-title">
+            {t('dashboard.jobs')}
+          </Title>
+          {jobs === null ? (
+            <Text c="dimmed" data-testid="jobs-not-available">
+              {t('dashboard.jobsNotAvailable')}
+            </Text>
+          ) : (
+            <Stack gap="xs">
+              <Figure label={t('dashboard.jobsRunning')} value={format.number(jobs.running)} />
+              <Figure
+                label={t('dashboard.jobsFailed24h')}
+                value={
+                  <Text span c={jobs.failed24h > 0 ? 'red' : undefined} fw={600}>
+                    {format.number(jobs.failed24h)}
+                  </Text>
+                }
               />
-            </div>
-            <Table className="pv-visually-hidden">
-              <caption>{t('dashboard.chartLabel')}</caption>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('dashboard.day')}</Table.Th>
-                  <Table.Th>{t('dashboard.messages')}</Table.Th>
-                  <Table.Th>{t('dashboard.size')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {volume.daily.map((day) => (
-                  <Table.Tr key={day.day}>
-                    <Table.Td>{day.day}</Table.Td>
-                    <Table.Td>{format.number(day.messages)}</Table.Td>
-                    <Table.Td>{format.bytes(day.bytes)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Card>
-
-          <Card withBorder component="section" aria-labelledby="jobs-title">
-            <Title order={2} size="h4" mb="sm" id="jobs-title">
-              {t('dashboard.jobs')}
-            </Title>
-            {jobs === null ? (
-              <Text c="dimmed" data-testid="jobs-not-available">
-                {t('dashboard.jobsNotAvailable')}
-              </Text>
-            ) : (
-              <Stack gap="xs">
-                <Figure label={t('dashboard.jobsRunning')} value={format.number(jobs.running)} />
-                <Figure
-                  label={t('dashboard.jobsFailed24h')}
-                  value={
-                    <Text span c={jobs.failed24h > 0 ? 'red' : undefined} fw={600}>
-                      {format.number(jobs.failed24h)}
-                    </Text>
-                  }
-                />
-              </Stack>
-            )}
-          </Card>
-        </SimpleGrid>
-      </Stack>
-    </>
+            </Stack>
+          )}
+        </Card>
+      </SimpleGrid>
+    </Stack>
   );
 }
 

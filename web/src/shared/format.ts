@@ -39,3 +39,5 @@ export function useFormat() {
       new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(fraction),
   };
 }
+
+export type Format = ReturnType<typeof useFormat>;

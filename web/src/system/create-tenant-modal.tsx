@@ -1,8 +1,8 @@
-import { Button, Group, Modal, Stack, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { TextInput } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Credentials, TenantSummary } from '../shared/api/types';
-import { ErrorAlert } from '../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../shared/components/form-modal';
 import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
 import { MAX_SLUG_LENGTH, suggestSlug } from './slug';
 import { useCreateTenant } from './system.api';
@@ -38,8 +38,7 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
     if (!slugEdited) setSlug(suggestSlug(value));
   };
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     if (!name.trim() || !slug || !SLUG_PATTERN.test(slug)) return;
     create.mutate(
@@ -49,49 +48,36 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
   };
 
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      title={t('tenants.createTitle')}
-      size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
-    >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <TextInput
-            label={t('tenants.name')}
-            value={name}
-            onChange={(event) => changeName(event.currentTarget.value)}
-            required
-            error={nameError}
-            data-autofocus
-          />
-          <TextInput
-            label={t('tenants.slug')}
-            description={t('tenants.slugHint', { slug: slug || 'slug' })}
-            value={slug}
-            onChange={(event) => {
-              setSlugEdited(true);
-              setSlug(event.currentTarget.value.toLowerCase().trim());
-            }}
-            maxLength={MAX_SLUG_LENGTH}
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            error={slugError}
-          />
-          <QuotaFields value={quotas} onChange={setQuotas} />
-          {create.error && <ErrorAlert error={create.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              {t('tenants.create')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title={t('tenants.createTitle')} size="lg" onClose={onClose} onSubmit={submit}>
+      <TextInput
+        label={t('tenants.name')}
+        value={name}
+        onChange={(event) => changeName(event.currentTarget.value)}
+        required
+        error={nameError}
+        data-autofocus
+      />
+      <TextInput
+        label={t('tenants.slug')}
+        description={t('tenants.slugHint', { slug: slug || 'slug' })}
+        value={slug}
+        onChange={(event) => {
+          setSlugEdited(true);
+          setSlug(event.currentTarget.value.toLowerCase().trim());
+        }}
+        maxLength={MAX_SLUG_LENGTH}
+        autoCapitalize="none"
+        spellCheck={false}
+        required
+        error={slugError}
+      />
+      <QuotaFields value={quotas} onChange={setQuotas} />
+      <ModalFooter
+        submitLabel={t('tenants.create')}
+        pending={create.isPending}
+        error={create.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

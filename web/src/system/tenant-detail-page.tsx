@@ -6,11 +6,12 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Credentials, TenantSummary } from '../shared/api/types';
 import { ConfirmDialog } from '../shared/components/confirm-dialog';
+import { DeleteDialog } from '../shared/components/delete-dialog';
 import { ErrorAlert } from '../shared/components/error-alert';
-import { LoadingState } from '../shared/components/loading-state';
 import { PageHeader } from '../shared/components/page-header';
+import { QueryStates } from '../shared/components/query-states';
 import { ShownOnceDialog } from '../shared/components/shown-once-dialog';
-import { UsageBar } from '../shared/components/usage-bar';
+import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat } from '../shared/format';
 import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
 import {
@@ -38,12 +39,8 @@ export function TenantDetailPage() {
       </Anchor>
       {!Number.isInteger(id) ? (
         <ErrorAlert error={new Error(t('errors.NOT_FOUND'))} />
-      ) : tenant.isPending ? (
-        <LoadingState />
-      ) : tenant.isError ? (
-        <ErrorAlert error={tenant.error} onRetry={() => void tenant.refetch()} />
       ) : (
-        <TenantDetail tenant={tenant.data} />
+        <QueryStates query={tenant}>{(data) => <TenantDetail tenant={data} />}</QueryStates>
       )}
     </>
   );
@@ -66,8 +63,8 @@ function TenantDetail({ tenant }: { tenant: TenantSummary }) {
     setDialog(null);
     setStatus.reset();
     resetAdmin.reset();
-    remove.reset();
   };
+  const quota = quotaUsage(tenant.quotas, tenant.usage, format);
 
   return (
     <>
@@ -83,28 +80,13 @@ function TenantDetail({ tenant }: { tenant: TenantSummary }) {
       <Stack gap="lg">
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <Card withBorder>
-            <UsageBar
-              label={t('tenants.users')}
-              used={tenant.usage.users}
-              max={tenant.quotas.maxUsers}
-              format={format.number}
-            />
+            <UsageBar label={t('tenants.users')} {...quota.users} />
           </Card>
           <Card withBorder>
-            <UsageBar
-              label={t('tenants.mailboxes')}
-              used={tenant.usage.mailboxes}
-              max={tenant.quotas.maxMailboxes}
-              format={format.number}
-            />
+            <UsageBar label={t('tenants.mailboxes')} {...quota.mailboxes} />
           </Card>
           <Card withBorder>
-            <UsageBar
-              label={t('tenants.storage')}
-              used={tenant.usage.storageBytes}
-              max={tenant.quotas.maxStorageBytes}
-              format={format.bytes}
-            />
+            <UsageBar label={t('tenants.storage')} {...quota.storage} />
             <Text size="xs" c="dimmed" mt={4}>
               {t('tenants.messagesCount', {
                 count: tenant.usage.messages,
@@ -199,23 +181,16 @@ function TenantDetail({ tenant }: { tenant: TenantSummary }) {
         />
       )}
       {dialog?.kind === 'delete' && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t('tenants.deleteTitle')}
           message={t('tenants.deleteMessage', { name: tenant.name })}
           confirmLabel={t('tenants.delete')}
           typeToConfirm={tenant.slug}
-          danger
-          pending={remove.isPending}
-          error={remove.error}
-          onConfirm={() =>
-            remove.mutate(tenant.slug, {
-              onSuccess: () => {
-                notifications.show({ color: 'teal', message: t('tenants.deleted', { name: tenant.name }) });
-                void navigate('/system/tenants');
-              },
-            })
-          }
+          mutation={remove}
+          variables={tenant.slug}
+          deletedMessage={t('tenants.deleted', { name: tenant.name })}
           onClose={closeDialog}
+          onDeleted={() => void navigate('/system/tenants')}
         />
       )}
     </>

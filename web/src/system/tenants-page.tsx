@@ -5,11 +5,11 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Credentials, TenantSummary } from '../shared/api/types';
 import { EmptyState } from '../shared/components/empty-state';
-import { ErrorAlert } from '../shared/components/error-alert';
-import { LoadingState } from '../shared/components/loading-state';
+import { ListTable } from '../shared/components/list-table';
 import { PageHeader } from '../shared/components/page-header';
+import { QueryStates } from '../shared/components/query-states';
 import { ShownOnceDialog } from '../shared/components/shown-once-dialog';
-import { UsageBar } from '../shared/components/usage-bar';
+import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat } from '../shared/format';
 import { CreateTenantModal } from './create-tenant-modal';
 import { useTenants } from './system.api';
@@ -31,6 +31,15 @@ export function TenantsPage() {
       {t('tenants.create')}
     </Button>
   );
+  const columns = [
+    t('tenants.name'),
+    t('tenants.slug'),
+    t('tenants.status'),
+    t('tenants.users'),
+    t('tenants.mailboxes'),
+    t('tenants.storage'),
+    t('tenants.created'),
+  ];
 
   return (
     <>
@@ -39,32 +48,21 @@ export function TenantsPage() {
         description={t('tenants.description')}
         actions={tenants.data?.length ? createButton : undefined}
       />
-      {tenants.isPending ? (
-        <LoadingState />
-      ) : tenants.isError ? (
-        <ErrorAlert error={tenants.error} onRetry={() => void tenants.refetch()} />
-      ) : tenants.data.length === 0 ? (
-        <EmptyState
-          title={t('tenants.emptyTitle')}
-          description={t('tenants.emptyDescription')}
-          action={createButton}
-        />
-      ) : (
-        <Table.ScrollContainer minWidth={900}>
-          <Table striped highlightOnHover aria-label={t('tenants.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('tenants.name')}</Table.Th>
-                <Table.Th>{t('tenants.slug')}</Table.Th>
-                <Table.Th>{t('tenants.status')}</Table.Th>
-                <Table.Th>{t('tenants.users')}</Table.Th>
-                <Table.Th>{t('tenants.mailboxes')}</Table.Th>
-                <Table.Th>{t('tenants.storage')}</Table.Th>
-                <Table.Th>{t('tenants.created')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {tenants.data.map((tenant) => (
+      <QueryStates
+        query={tenants}
+        empty={
+          <EmptyState
+            title={t('tenants.emptyTitle')}
+            description={t('tenants.emptyDescription')}
+            action={createButton}
+          />
+        }
+      >
+        {(data) => (
+          <ListTable label={t('tenants.title')} columns={columns} minWidth={900}>
+            {data.map((tenant) => {
+              const quota = quotaUsage(tenant.quotas, tenant.usage, format);
+              return (
                 <Table.Tr key={tenant.id} data-testid={`tenant-row-${tenant.slug}`}>
                   <Table.Td>
                     <Anchor component={Link} to={`/system/tenants/${tenant.id}`} fw={500}>
@@ -80,39 +78,21 @@ export function TenantsPage() {
                     <TenantStatusBadge status={tenant.status} />
                   </Table.Td>
                   <Table.Td>
-                    <UsageBar
-                      compact
-                      label={t('tenants.users')}
-                      used={tenant.usage.users}
-                      max={tenant.quotas.maxUsers}
-                      format={format.number}
-                    />
+                    <UsageBar compact label={t('tenants.users')} {...quota.users} />
                   </Table.Td>
                   <Table.Td>
-                    <UsageBar
-                      compact
-                      label={t('tenants.mailboxes')}
-                      used={tenant.usage.mailboxes}
-                      max={tenant.quotas.maxMailboxes}
-                      format={format.number}
-                    />
+                    <UsageBar compact label={t('tenants.mailboxes')} {...quota.mailboxes} />
                   </Table.Td>
                   <Table.Td>
-                    <UsageBar
-                      compact
-                      label={t('tenants.storage')}
-                      used={tenant.usage.storageBytes}
-                      max={tenant.quotas.maxStorageBytes}
-                      format={format.bytes}
-                    />
+                    <UsageBar compact label={t('tenants.storage')} {...quota.storage} />
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{format.date(tenant.createdAt)}</Table.Td>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              );
+            })}
+          </ListTable>
+        )}
+      </QueryStates>
       {dialog?.kind === 'create' && (
         <CreateTenantModal
           onClose={() => setDialog(null)}

@@ -1,14 +1,15 @@
-import { ActionIcon, Button, Group, Modal, Stack, Table, TextInput, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { Button, Table, TextInput } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Domain } from '../../shared/api/types';
-import { ConfirmDialog } from '../../shared/components/confirm-dialog';
+import { DeleteDialog } from '../../shared/components/delete-dialog';
 import { EmptyState } from '../../shared/components/empty-state';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
+import { ListTable } from '../../shared/components/list-table';
+import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge } from '../../shared/components/role-badges';
+import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { useCreateDomain, useDeleteDomain, useDomains } from '../admin.api';
 import { SectionTitle } from '../section-title';
@@ -22,39 +23,24 @@ export function DomainsPage() {
   const domains = useDomains();
   const remove = useDeleteDomain();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const close = () => {
-    setDialog(null);
-    remove.reset();
-  };
+  const close = () => setDialog(null);
   const addButton = (
     <Button leftSection={<IconPlus size={18} aria-hidden />} onClick={() => setDialog({ kind: 'add' })}>
       {t('domains.add')}
     </Button>
   );
+  const columns = [t('domains.name'), t('domains.origin'), t('common.created')];
   return (
     <>
       <UserManagementTabs active="domains" />
       <SectionTitle title={t('domains.title')} actions={addButton} />
-      {domains.isPending ? (
-        <LoadingState />
-      ) : domains.isError ? (
-        <ErrorAlert error={domains.error} onRetry={() => void domains.refetch()} />
-      ) : domains.data.length === 0 ? (
-        <EmptyState title={t('domains.emptyTitle')} description={t('domains.emptyDescription')} />
-      ) : (
-        <Table striped highlightOnHover aria-label={t('domains.title')}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('domains.name')}</Table.Th>
-              <Table.Th>{t('domains.origin')}</Table.Th>
-              <Table.Th>{t('common.created')}</Table.Th>
-              <Table.Th>
-                <span className="pv-visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {domains.data.map((domain) => (
+      <QueryStates
+        query={domains}
+        empty={<EmptyState title={t('domains.emptyTitle')} description={t('domains.emptyDescription')} />}
+      >
+        {(data) => (
+          <ListTable label={t('domains.title')} columns={columns} withActions>
+            {data.map((domain) => (
               <Table.Tr key={domain.id}>
                 <Table.Td fw={500}>{domain.name}</Table.Td>
                 <Table.Td>
@@ -62,45 +48,30 @@ export function DomainsPage() {
                 </Table.Td>
                 <Table.Td>{format.date(domain.createdAt)}</Table.Td>
                 <Table.Td>
-                  <Group justify="flex-end">
-                    <Tooltip label={t('domains.delete')}>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={t('domains.delete')}
-                        onClick={() => setDialog({ kind: 'delete', domain })}
-                      >
-                        <IconTrash size={18} aria-hidden />
-                      </ActionIcon>
-                    </Tooltip>
-                  </Group>
+                  <RowActions>
+                    <RowAction
+                      label={t('domains.delete')}
+                      icon={IconTrash}
+                      color="red"
+                      onClick={() => setDialog({ kind: 'delete', domain })}
+                    />
+                  </RowActions>
                 </Table.Td>
               </Table.Tr>
             ))}
-          </Table.Tbody>
-        </Table>
-      )}
+          </ListTable>
+        )}
+      </QueryStates>
       {dialog?.kind === 'add' && <AddDomainModal onClose={close} />}
       {dialog?.kind === 'delete' && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t('domains.deleteTitle')}
           message={t('domains.deleteMessage', { name: dialog.domain.name })}
           confirmLabel={t('domains.delete')}
           typeToConfirm={dialog.domain.name}
-          danger
-          pending={remove.isPending}
-          error={remove.error}
-          onConfirm={() =>
-            remove.mutate(dialog.domain.id, {
-              onSuccess: () => {
-                notifications.show({
-                  color: 'teal',
-                  message: t('domains.deleted', { name: dialog.domain.name }),
-                });
-                close();
-              },
-            })
-          }
+          mutation={remove}
+          variables={dialog.domain.id}
+          deletedMessage={t('domains.deleted', { name: dialog.domain.name })}
           onClose={close}
         />
       )}
@@ -113,43 +84,30 @@ function AddDomainModal({ onClose }: { onClose: () => void }) {
   const create = useCreateDomain();
   const [name, setName] = useState('');
   const [submitted, setSubmitted] = useState(false);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     if (!name.trim()) return;
     create.mutate(name.trim().toLowerCase(), { onSuccess: onClose });
   };
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      title={t('domains.addTitle')}
-      closeButtonProps={{ 'aria-label': t('common.close') }}
-    >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <TextInput
-            label={t('domains.name')}
-            placeholder="example.com"
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            error={submitted && !name.trim() ? t('validation.required') : undefined}
-            data-autofocus
-          />
-          {create.error && <ErrorAlert error={create.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              {t('domains.add')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title={t('domains.addTitle')} onClose={onClose} onSubmit={submit}>
+      <TextInput
+        label={t('domains.name')}
+        placeholder="example.com"
+        value={name}
+        onChange={(event) => setName(event.currentTarget.value)}
+        autoCapitalize="none"
+        spellCheck={false}
+        required
+        error={submitted && !name.trim() ? t('validation.required') : undefined}
+        data-autofocus
+      />
+      <ModalFooter
+        submitLabel={t('domains.add')}
+        pending={create.isPending}
+        error={create.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

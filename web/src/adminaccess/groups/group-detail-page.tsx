@@ -4,8 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Group } from '../../shared/api/types';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
 import { useFormat } from '../../shared/format';
 import { useGroup } from '../admin.api';
@@ -24,13 +23,7 @@ export function GroupDetailPage() {
     <>
       <UserManagementTabs active="groups" />
       <BackLink to="/adminaccess/groups" label={t('groups.backToList')} />
-      {group.isPending ? (
-        <LoadingState />
-      ) : group.isError ? (
-        <ErrorAlert error={group.error} onRetry={() => void group.refetch()} />
-      ) : (
-        <GroupDetail group={group.data} />
-      )}
+      <QueryStates query={group}>{(data) => <GroupDetail group={data} />}</QueryStates>
     </>
   );
 }

@@ -1,7 +1,6 @@
-import { notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import type { Group } from '../../shared/api/types';
-import { ConfirmDialog } from '../../shared/components/confirm-dialog';
+import { DeleteDialog } from '../../shared/components/delete-dialog';
 import { useDeleteGroup } from '../admin.api';
 import { GroupFormModal } from './group-form-modal';
 import { GroupRolesModal } from './group-roles-modal';
@@ -17,10 +16,7 @@ interface GroupDialogsProps {
 export function GroupDialogs({ dialog, setDialog, onDeleted }: GroupDialogsProps) {
   const { t } = useTranslation();
   const remove = useDeleteGroup();
-  const close = () => {
-    setDialog(null);
-    remove.reset();
-  };
+  const close = () => setDialog(null);
   if (!dialog) return null;
   switch (dialog.kind) {
     case 'create':
@@ -31,27 +27,16 @@ export function GroupDialogs({ dialog, setDialog, onDeleted }: GroupDialogsProps
       return <GroupRolesModal key={dialog.group.id} group={dialog.group} onClose={close} />;
     case 'delete':
       return (
-        <ConfirmDialog
+        <DeleteDialog
           title={t('groups.deleteTitle')}
           message={t('groups.deleteMessage', { name: dialog.group.name })}
           confirmLabel={t('groups.delete')}
           typeToConfirm={dialog.group.name}
-          danger
-          pending={remove.isPending}
-          error={remove.error}
-          onConfirm={() =>
-            remove.mutate(dialog.group.id, {
-              onSuccess: () => {
-                notifications.show({
-                  color: 'teal',
-                  message: t('groups.deleted', { name: dialog.group.name }),
-                });
-                close();
-                onDeleted?.();
-              },
-            })
-          }
+          mutation={remove}
+          variables={dialog.group.id}
+          deletedMessage={t('groups.deleted', { name: dialog.group.name })}
           onClose={close}
+          onDeleted={onDeleted}
         />
       );
   }

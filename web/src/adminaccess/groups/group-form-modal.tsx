@@ -1,8 +1,9 @@
-import { Button, Group as MantineGroup, Modal, MultiSelect, Stack, Textarea, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { MultiSelect, Textarea, TextInput } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Group, Role } from '../../shared/api/types';
 import { ErrorAlert } from '../../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { useCreateGroup, useUpdateGroup, useUsers, type GroupFields } from '../admin.api';
 import { toIds, userOptions } from '../user-options';
 import { RoleCheckboxes } from './role-checkboxes';
@@ -25,8 +26,7 @@ export function GroupFormModal({ group, onClose }: GroupFormModalProps) {
   const [roles, setRoles] = useState<Role[]>([]);
   const [submitted, setSubmitted] = useState(false);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     if (!name.trim()) return;
     const fields: GroupFields = {
@@ -39,54 +39,46 @@ export function GroupFormModal({ group, onClose }: GroupFormModalProps) {
   };
 
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <FormModal
       title={group ? t('groups.editTitle', { name: group.name }) : t('groups.createTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      onClose={onClose}
+      onSubmit={submit}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <TextInput
-            label={t('groups.name')}
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            required
-            error={submitted && !name.trim() ? t('validation.required') : undefined}
-            data-autofocus
-          />
-          <Textarea
-            label={t('groups.descriptionLabel')}
-            value={description}
-            onChange={(event) => setDescription(event.currentTarget.value)}
-            autosize
-            minRows={2}
-          />
-          <MultiSelect
-            label={t('groups.members')}
-            placeholder={memberIds.length ? undefined : t('groups.membersPlaceholder')}
-            data={userOptions(users.data, group?.members)}
-            value={memberIds}
-            onChange={setMemberIds}
-            searchable
-            clearable
-            nothingFoundMessage={users.isPending ? t('common.loading') : t('common.nothingFound')}
-            hidePickedOptions
-          />
-          {users.error && <ErrorAlert error={users.error} focus={false} />}
-          {!group && <RoleCheckboxes value={roles} onChange={setRoles} />}
-          {mutation.error && <ErrorAlert error={mutation.error} />}
-          <MantineGroup justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={mutation.isPending}>
-              {group ? t('common.saveChanges') : t('groups.create')}
-            </Button>
-          </MantineGroup>
-        </Stack>
-      </form>
-    </Modal>
+      <TextInput
+        label={t('groups.name')}
+        value={name}
+        onChange={(event) => setName(event.currentTarget.value)}
+        required
+        error={submitted && !name.trim() ? t('validation.required') : undefined}
+        data-autofocus
+      />
+      <Textarea
+        label={t('groups.descriptionLabel')}
+        value={description}
+        onChange={(event) => setDescription(event.currentTarget.value)}
+        autosize
+        minRows={2}
+      />
+      <MultiSelect
+        label={t('groups.members')}
+        placeholder={memberIds.length ? undefined : t('groups.membersPlaceholder')}
+        data={userOptions(users.data, group?.members)}
+        value={memberIds}
+        onChange={setMemberIds}
+        searchable
+        clearable
+        nothingFoundMessage={users.isPending ? t('common.loading') : t('common.nothingFound')}
+        hidePickedOptions
+      />
+      {users.error && <ErrorAlert error={users.error} focus={false} />}
+      {!group && <RoleCheckboxes value={roles} onChange={setRoles} />}
+      <ModalFooter
+        submitLabel={group ? t('common.saveChanges') : t('groups.create')}
+        pending={mutation.isPending}
+        error={mutation.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

@@ -1,9 +1,8 @@
-import { Button, Group as MantineGroup, Modal, Stack } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Group, Role } from '../../shared/api/types';
-import { ErrorAlert } from '../../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { useSetGroupRoles } from '../admin.api';
 import { RoleCheckboxes } from './role-checkboxes';
 
@@ -12,8 +11,7 @@ export function GroupRolesModal({ group, onClose }: { group: Group; onClose: () 
   const { t } = useTranslation();
   const setRoles = useSetGroupRoles();
   const [roles, setRolesDraft] = useState<Role[]>(group.roles);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setRoles.mutate(
       { id: group.id, roles },
       {
@@ -25,27 +23,19 @@ export function GroupRolesModal({ group, onClose }: { group: Group; onClose: () 
     );
   };
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <FormModal
       title={t('groups.rolesTitle', { name: group.name })}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      onClose={onClose}
+      onSubmit={submit}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <RoleCheckboxes value={roles} onChange={setRolesDraft} autoFocus />
-          {setRoles.error && <ErrorAlert error={setRoles.error} />}
-          <MantineGroup justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={setRoles.isPending}>
-              {t('common.save')}
-            </Button>
-          </MantineGroup>
-        </Stack>
-      </form>
-    </Modal>
+      <RoleCheckboxes value={roles} onChange={setRolesDraft} autoFocus />
+      <ModalFooter
+        submitLabel={t('common.save')}
+        pending={setRoles.isPending}
+        error={setRoles.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

@@ -4,8 +4,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { EmptyState } from '../../shared/components/empty-state';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { ListTable } from '../../shared/components/list-table';
+import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
 import { useGroups } from '../admin.api';
 import { SectionTitle } from '../section-title';
@@ -25,60 +25,50 @@ export function GroupsPage() {
       {t('groups.create')}
     </Button>
   );
+  const columns = [
+    t('groups.name'),
+    t('groups.descriptionLabel'),
+    t('groups.members'),
+    t('groups.roles'),
+    t('groups.origin'),
+  ];
   return (
     <>
       <UserManagementTabs active="groups" />
       <SectionTitle title={t('groups.title')} actions={createButton} />
-      {groups.isPending ? (
-        <LoadingState />
-      ) : groups.isError ? (
-        <ErrorAlert error={groups.error} onRetry={() => void groups.refetch()} />
-      ) : groups.data.length === 0 ? (
-        <EmptyState title={t('groups.emptyTitle')} description={t('groups.emptyDescription')} />
-      ) : (
-        <Table.ScrollContainer minWidth={800}>
-          <Table striped highlightOnHover aria-label={t('groups.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('groups.name')}</Table.Th>
-                <Table.Th>{t('groups.descriptionLabel')}</Table.Th>
-                <Table.Th>{t('groups.members')}</Table.Th>
-                <Table.Th>{t('groups.roles')}</Table.Th>
-                <Table.Th>{t('groups.origin')}</Table.Th>
-                <Table.Th>
-                  <span className="pv-visually-hidden">{t('common.actions')}</span>
-                </Table.Th>
+      <QueryStates
+        query={groups}
+        empty={<EmptyState title={t('groups.emptyTitle')} description={t('groups.emptyDescription')} />}
+      >
+        {(data) => (
+          <ListTable label={t('groups.title')} columns={columns} withActions minWidth={800}>
+            {data.map((group) => (
+              <Table.Tr key={group.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/adminaccess/groups/${group.id}`} fw={500}>
+                    {group.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" lineClamp={2}>
+                    {group.description || '–'}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{group.members.length}</Table.Td>
+                <Table.Td>
+                  <RoleBadges roles={group.roles} />
+                </Table.Td>
+                <Table.Td>
+                  <OriginBadge origin={group.origin} />
+                </Table.Td>
+                <Table.Td>
+                  <GroupActions group={group} open={setDialog} />
+                </Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {groups.data.map((group) => (
-                <Table.Tr key={group.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/adminaccess/groups/${group.id}`} fw={500}>
-                      {group.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={2}>
-                      {group.description || '–'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{group.members.length}</Table.Td>
-                  <Table.Td>
-                    <RoleBadges roles={group.roles} />
-                  </Table.Td>
-                  <Table.Td>
-                    <OriginBadge origin={group.origin} />
-                  </Table.Td>
-                  <Table.Td>
-                    <GroupActions group={group} open={setDialog} />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </QueryStates>
       <GroupDialogs dialog={dialog} setDialog={setDialog} />
     </>
   );

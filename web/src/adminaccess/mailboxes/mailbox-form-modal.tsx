@@ -1,5 +1,5 @@
-import { Button, Group, Modal, MultiSelect, NativeSelect, Stack, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { MultiSelect, NativeSelect, TextInput } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MAILBOX_KINDS, type Mailbox, type MailboxKind } from '../../shared/api/types';
 import {
@@ -8,6 +8,7 @@ import {
   parseAddressList,
 } from '../../shared/components/address-list-input';
 import { ErrorAlert } from '../../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { useGroups, useSaveMailbox, useUsers } from '../admin.api';
 import { groupOptions, toIds, userOptions } from '../user-options';
 import { mailboxKindLabel } from './mailbox-kind';
@@ -27,8 +28,7 @@ export function MailboxFormModal({ mailbox, onClose }: { mailbox?: Mailbox; onCl
   );
   const [submitted, setSubmitted] = useState(false);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     if (!name.trim()) return;
     const primary = primaryAddress.trim();
@@ -47,77 +47,65 @@ export function MailboxFormModal({ mailbox, onClose }: { mailbox?: Mailbox; onCl
   };
 
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <FormModal
       title={mailbox ? t('mailboxes.editTitle', { name: mailbox.name }) : t('mailboxes.createTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      onClose={onClose}
+      onSubmit={submit}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <TextInput
-            label={t('mailboxes.name')}
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            required
-            error={submitted && !name.trim() ? t('validation.required') : undefined}
-            data-autofocus
-          />
-          <NativeSelect
-            label={t('mailboxes.kind')}
-            description={t('mailboxes.kindHint')}
-            value={kind}
-            onChange={(event) => setKind(event.currentTarget.value as MailboxKind)}
-            data={MAILBOX_KINDS.map((value) => ({ value, label: mailboxKindLabel(t, value) }))}
-          />
-          <TextInput
-            type="email"
-            label={t('mailboxes.primaryAddress')}
-            value={primaryAddress}
-            onChange={(event) => setPrimaryAddress(event.currentTarget.value)}
-            autoCapitalize="none"
-            spellCheck={false}
-          />
-          <AddressListInput
-            label={t('mailboxes.secondaryAddresses')}
-            value={secondary}
-            onChange={setSecondary}
-          />
-          <MultiSelect
-            label={t('mailboxes.owners')}
-            description={t('mailboxes.ownersHint')}
-            data={userOptions(users.data, mailbox?.owners)}
-            value={ownerIds}
-            onChange={setOwnerIds}
-            searchable
-            clearable
-            hidePickedOptions
-            nothingFoundMessage={users.isPending ? t('common.loading') : t('common.nothingFound')}
-          />
-          <MultiSelect
-            label={t('mailboxes.sharedWith')}
-            description={t('mailboxes.sharedWithHint')}
-            data={groupOptions(groups.data, mailbox?.sharedWith)}
-            value={groupIds}
-            onChange={setGroupIds}
-            searchable
-            clearable
-            hidePickedOptions
-            nothingFoundMessage={groups.isPending ? t('common.loading') : t('common.nothingFound')}
-          />
-          {(users.error || groups.error) && <ErrorAlert error={users.error ?? groups.error} focus={false} />}
-          {save.error && <ErrorAlert error={save.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {mailbox ? t('common.saveChanges') : t('mailboxes.create')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <TextInput
+        label={t('mailboxes.name')}
+        value={name}
+        onChange={(event) => setName(event.currentTarget.value)}
+        required
+        error={submitted && !name.trim() ? t('validation.required') : undefined}
+        data-autofocus
+      />
+      <NativeSelect
+        label={t('mailboxes.kind')}
+        description={t('mailboxes.kindHint')}
+        value={kind}
+        onChange={(event) => setKind(event.currentTarget.value as MailboxKind)}
+        data={MAILBOX_KINDS.map((value) => ({ value, label: mailboxKindLabel(t, value) }))}
+      />
+      <TextInput
+        type="email"
+        label={t('mailboxes.primaryAddress')}
+        value={primaryAddress}
+        onChange={(event) => setPrimaryAddress(event.currentTarget.value)}
+        autoCapitalize="none"
+        spellCheck={false}
+      />
+      <AddressListInput label={t('mailboxes.secondaryAddresses')} value={secondary} onChange={setSecondary} />
+      <MultiSelect
+        label={t('mailboxes.owners')}
+        description={t('mailboxes.ownersHint')}
+        data={userOptions(users.data, mailbox?.owners)}
+        value={ownerIds}
+        onChange={setOwnerIds}
+        searchable
+        clearable
+        hidePickedOptions
+        nothingFoundMessage={users.isPending ? t('common.loading') : t('common.nothingFound')}
+      />
+      <MultiSelect
+        label={t('mailboxes.sharedWith')}
+        description={t('mailboxes.sharedWithHint')}
+        data={groupOptions(groups.data, mailbox?.sharedWith)}
+        value={groupIds}
+        onChange={setGroupIds}
+        searchable
+        clearable
+        hidePickedOptions
+        nothingFoundMessage={groups.isPending ? t('common.loading') : t('common.nothingFound')}
+      />
+      {(users.error || groups.error) && <ErrorAlert error={users.error ?? groups.error} focus={false} />}
+      <ModalFooter
+        submitLabel={mailbox ? t('common.saveChanges') : t('mailboxes.create')}
+        pending={save.isPending}
+        error={save.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

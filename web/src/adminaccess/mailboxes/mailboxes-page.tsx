@@ -1,14 +1,14 @@
-import { ActionIcon, Badge, Button, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { Badge, Button, Stack, Table, Text } from '@mantine/core';
 import { IconEdit, IconMailPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mailbox } from '../../shared/api/types';
-import { ConfirmDialog } from '../../shared/components/confirm-dialog';
+import { DeleteDialog } from '../../shared/components/delete-dialog';
 import { EmptyState } from '../../shared/components/empty-state';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { ListTable, type ListColumn } from '../../shared/components/list-table';
 import { PageHeader } from '../../shared/components/page-header';
+import { QueryStates } from '../../shared/components/query-states';
+import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { useDeleteMailbox, useMailboxes } from '../admin.api';
 import { personLabel } from '../user-options';
@@ -25,10 +25,7 @@ export function MailboxesPage() {
   const mailboxes = useMailboxes();
   const remove = useDeleteMailbox();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const close = () => {
-    setDialog(null);
-    remove.reset();
-  };
+  const close = () => setDialog(null);
   const createButton = (
     <Button
       leftSection={<IconMailPlus size={18} aria-hidden />}
@@ -37,6 +34,15 @@ export function MailboxesPage() {
       {t('mailboxes.create')}
     </Button>
   );
+  const columns: ListColumn[] = [
+    t('mailboxes.name'),
+    t('mailboxes.kind'),
+    t('mailboxes.addresses'),
+    t('mailboxes.owners'),
+    t('mailboxes.sharedWith'),
+    { label: t('mailboxes.messages'), align: 'right' },
+    { label: t('mailboxes.size'), align: 'right' },
+  ];
   return (
     <>
       <PageHeader
@@ -44,118 +50,74 @@ export function MailboxesPage() {
         description={t('mailboxes.description')}
         actions={createButton}
       />
-      {mailboxes.isPending ? (
-        <LoadingState />
-      ) : mailboxes.isError ? (
-        <ErrorAlert error={mailboxes.error} onRetry={() => void mailboxes.refetch()} />
-      ) : mailboxes.data.length === 0 ? (
-        <EmptyState title={t('mailboxes.emptyTitle')} description={t('mailboxes.emptyDescription')} />
-      ) : (
-        <Table.ScrollContainer minWidth={1000}>
-          <Table striped highlightOnHover aria-label={t('mailboxes.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('mailboxes.name')}</Table.Th>
-                <Table.Th>{t('mailboxes.kind')}</Table.Th>
-                <Table.Th>{t('mailboxes.addresses')}</Table.Th>
-                <Table.Th>{t('mailboxes.owners')}</Table.Th>
-                <Table.Th>{t('mailboxes.sharedWith')}</Table.Th>
-                <Table.Th ta="right">{t('mailboxes.messages')}</Table.Th>
-                <Table.Th ta="right">{t('mailboxes.size')}</Table.Th>
-                <Table.Th>
-                  <span className="pv-visually-hidden">{t('common.actions')}</span>
-                </Table.Th>
+      <QueryStates
+        query={mailboxes}
+        empty={<EmptyState title={t('mailboxes.emptyTitle')} description={t('mailboxes.emptyDescription')} />}
+      >
+        {(data) => (
+          <ListTable label={t('mailboxes.title')} columns={columns} withActions minWidth={1000}>
+            {data.map((mailbox) => (
+              <Table.Tr key={mailbox.id}>
+                <Table.Td fw={500}>{mailbox.name}</Table.Td>
+                <Table.Td>
+                  <Badge color={KIND_COLORS[mailbox.kind]} variant="light">
+                    {mailboxKindLabel(t, mailbox.kind)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Stack gap={0}>
+                    <Text size="sm">{mailbox.primaryAddress ?? '–'}</Text>
+                    {mailbox.secondaryAddresses.map((address) => (
+                      <Text size="xs" c="dimmed" key={address}>
+                        {address}
+                      </Text>
+                    ))}
+                  </Stack>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{mailbox.owners.map(personLabel).join(', ') || '–'}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{mailbox.sharedWith.map((group) => group.name).join(', ') || '–'}</Text>
+                </Table.Td>
+                <Table.Td ta="right">{format.number(mailbox.messages)}</Table.Td>
+                <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                  {format.bytes(mailbox.storageBytes)}
+                </Table.Td>
+                <Table.Td>
+                  <RowActions>
+                    <RowAction
+                      label={t('mailboxes.edit')}
+                      icon={IconEdit}
+                      onClick={() => setDialog({ kind: 'edit', mailbox })}
+                    />
+                    <RowAction
+                      label={t('mailboxes.delete')}
+                      icon={IconTrash}
+                      color="red"
+                      disabledReason={mailbox.messages > 0 ? t('mailboxes.deleteBlocked') : undefined}
+                      onClick={() => setDialog({ kind: 'delete', mailbox })}
+                    />
+                  </RowActions>
+                </Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {mailboxes.data.map((mailbox) => {
-                const holdsMessages = mailbox.messages > 0;
-                return (
-                  <Table.Tr key={mailbox.id}>
-                    <Table.Td fw={500}>{mailbox.name}</Table.Td>
-                    <Table.Td>
-                      <Badge color={KIND_COLORS[mailbox.kind]} variant="light">
-                        {mailboxKindLabel(t, mailbox.kind)}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Stack gap={0}>
-                        <Text size="sm">{mailbox.primaryAddress ?? '–'}</Text>
-                        {mailbox.secondaryAddresses.map((address) => (
-                          <Text size="xs" c="dimmed" key={address}>
-                            {address}
-                          </Text>
-                        ))}
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{mailbox.owners.map(personLabel).join(', ') || '–'}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{mailbox.sharedWith.map((group) => group.name).join(', ') || '–'}</Text>
-                    </Table.Td>
-                    <Table.Td ta="right">{format.number(mailbox.messages)}</Table.Td>
-                    <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                      {format.bytes(mailbox.storageBytes)}
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap" justify="flex-end">
-                        <Tooltip label={t('mailboxes.edit')}>
-                          <ActionIcon
-                            variant="subtle"
-                            aria-label={t('mailboxes.edit')}
-                            onClick={() => setDialog({ kind: 'edit', mailbox })}
-                          >
-                            <IconEdit size={18} aria-hidden />
-                          </ActionIcon>
-                        </Tooltip>
-                        <Tooltip label={holdsMessages ? t('mailboxes.deleteBlocked') : t('mailboxes.delete')}>
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            aria-label={t('mailboxes.delete')}
-                            aria-disabled={holdsMessages || undefined}
-                            data-disabled={holdsMessages || undefined}
-                            onClick={() => {
-                              if (!holdsMessages) setDialog({ kind: 'delete', mailbox });
-                            }}
-                          >
-                            <IconTrash size={18} aria-hidden />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </QueryStates>
       {dialog?.kind === 'create' && <MailboxFormModal onClose={close} />}
       {dialog?.kind === 'edit' && (
         <MailboxFormModal key={dialog.mailbox.id} mailbox={dialog.mailbox} onClose={close} />
       )}
       {dialog?.kind === 'delete' && (
-        <ConfirmDialog
+        <DeleteDialog
           title={t('mailboxes.deleteTitle')}
           message={t('mailboxes.deleteMessage', { name: dialog.mailbox.name })}
           confirmLabel={t('mailboxes.delete')}
           typeToConfirm={dialog.mailbox.name}
-          danger
-          pending={remove.isPending}
-          error={remove.error}
-          onConfirm={() =>
-            remove.mutate(dialog.mailbox.id, {
-              onSuccess: () => {
-                notifications.show({
-                  color: 'teal',
-                  message: t('mailboxes.deleted', { name: dialog.mailbox.name }),
-                });
-                close();
-              },
-            })
-          }
+          mutation={remove}
+          variables={dialog.mailbox.id}
+          deletedMessage={t('mailboxes.deleted', { name: dialog.mailbox.name })}
           onClose={close}
         />
       )}

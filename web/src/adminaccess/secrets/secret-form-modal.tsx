@@ -1,8 +1,8 @@
-import { Button, Group, Modal, PasswordInput, Radio, Stack, Textarea, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { Group, PasswordInput, Radio, Textarea, TextInput } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Secret, SecretKind } from '../../shared/api/types';
-import { ErrorAlert } from '../../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { useSaveSecret, type SecretFields } from '../admin.api';
 
 /**
@@ -24,8 +24,7 @@ export function SecretFormModal({ secret, onClose }: { secret?: Secret; onClose:
   const keepHint = secret ? t('secrets.keepHint') : undefined;
   const toggle = { 'aria-label': t('common.showCharacters') };
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     if (!name.trim() || valueMissing) return;
     const body: SecretFields & { id?: number } = { id: secret?.id, name: name.trim() };
@@ -43,93 +42,86 @@ export function SecretFormModal({ secret, onClose }: { secret?: Secret; onClose:
   };
 
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <FormModal
       title={secret ? t('secrets.editTitle', { name: secret.name }) : t('secrets.createTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      onClose={onClose}
+      onSubmit={submit}
+      autoComplete="off"
     >
-      <form onSubmit={submit} noValidate autoComplete="off">
-        <Stack>
+      <TextInput
+        label={t('secrets.name')}
+        value={name}
+        onChange={(event) => setName(event.currentTarget.value)}
+        required
+        error={submitted && !name.trim() ? t('validation.required') : undefined}
+        data-autofocus
+      />
+      <Radio.Group
+        label={t('secrets.kind')}
+        value={kind}
+        onChange={(value) => setKind(value as SecretKind)}
+        description={secret ? t('secrets.kindFixed') : undefined}
+      >
+        <Group mt="xs">
+          <Radio value="password" label={t('secrets.kindPasswordOption')} disabled={!!secret} />
+          <Radio value="certificate" label={t('secrets.kindCertificateOption')} disabled={!!secret} />
+        </Group>
+      </Radio.Group>
+      {kind === 'password' ? (
+        <>
           <TextInput
-            label={t('secrets.name')}
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            required
-            error={submitted && !name.trim() ? t('validation.required') : undefined}
-            data-autofocus
+            label={t('secrets.username')}
+            value={username}
+            onChange={(event) => setUsername(event.currentTarget.value)}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
           />
-          <Radio.Group
-            label={t('secrets.kind')}
-            value={kind}
-            onChange={(value) => setKind(value as SecretKind)}
-            description={secret ? t('secrets.kindFixed') : undefined}
-          >
-            <Group mt="xs">
-              <Radio value="password" label={t('secrets.kindPasswordOption')} disabled={!!secret} />
-              <Radio value="certificate" label={t('secrets.kindCertificateOption')} disabled={!!secret} />
-            </Group>
-          </Radio.Group>
-          {kind === 'password' ? (
-            <>
-              <TextInput
-                label={t('secrets.username')}
-                value={username}
-                onChange={(event) => setUsername(event.currentTarget.value)}
-                autoComplete="off"
-                autoCapitalize="none"
-                spellCheck={false}
-              />
-              <PasswordInput
-                label={t('secrets.password')}
-                description={keepHint}
-                value={password}
-                onChange={(event) => setPassword(event.currentTarget.value)}
-                autoComplete="new-password"
-                required={!secret}
-                error={submitted && valueMissing ? t('validation.required') : undefined}
-                visibilityToggleButtonProps={toggle}
-              />
-            </>
-          ) : (
-            <>
-              <Textarea
-                label={t('secrets.certificate')}
-                description={
-                  secret ? `${t('secrets.certificateHint')} ${keepHint}` : t('secrets.certificateHint')
-                }
-                value={certificate}
-                onChange={(event) => setCertificate(event.currentTarget.value)}
-                autosize
-                minRows={4}
-                maxRows={10}
-                spellCheck={false}
-                required={!secret}
-                error={submitted && valueMissing ? t('validation.required') : undefined}
-                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-              />
-              <PasswordInput
-                label={t('secrets.certificatePassword')}
-                description={keepHint}
-                value={certificatePassword}
-                onChange={(event) => setCertificatePassword(event.currentTarget.value)}
-                autoComplete="new-password"
-                visibilityToggleButtonProps={toggle}
-              />
-            </>
-          )}
-          {save.error && <ErrorAlert error={save.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {secret ? t('common.saveChanges') : t('secrets.create')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+          <PasswordInput
+            label={t('secrets.password')}
+            description={keepHint}
+            value={password}
+            onChange={(event) => setPassword(event.currentTarget.value)}
+            autoComplete="new-password"
+            required={!secret}
+            error={submitted && valueMissing ? t('validation.required') : undefined}
+            visibilityToggleButtonProps={toggle}
+          />
+        </>
+      ) : (
+        <>
+          <Textarea
+            label={t('secrets.certificate')}
+            description={
+              secret ? `${t('secrets.certificateHint')} ${keepHint}` : t('secrets.certificateHint')
+            }
+            value={certificate}
+            onChange={(event) => setCertificate(event.currentTarget.value)}
+            autosize
+            minRows={4}
+            maxRows={10}
+            spellCheck={false}
+            required={!secret}
+            error={submitted && valueMissing ? t('validation.required') : undefined}
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+          />
+          <PasswordInput
+            label={t('secrets.certificatePassword')}
+            description={keepHint}
+            value={certificatePassword}
+            onChange={(event) => setCertificatePassword(event.currentTarget.value)}
+            autoComplete="new-password"
+            visibilityToggleButtonProps={toggle}
+          />
+        </>
+      )}
+      <ModalFooter
+        submitLabel={secret ? t('common.saveChanges') : t('secrets.create')}
+        pending={save.isPending}
+        error={save.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

@@ -4,8 +4,7 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { User } from '../../shared/api/types';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
 import { useFormat } from '../../shared/format';
 import { useUser } from '../admin.api';
@@ -25,13 +24,7 @@ export function UserDetailPage() {
     <>
       <UserManagementTabs active="users" />
       <BackLink to="/adminaccess/users" label={t('users.backToList')} />
-      {user.isPending ? (
-        <LoadingState />
-      ) : user.isError ? (
-        <ErrorAlert error={user.error} onRetry={() => void user.refetch()} />
-      ) : (
-        <UserDetail user={user.data} />
-      )}
+      <QueryStates query={user}>{(data) => <UserDetail user={data} />}</QueryStates>
     </>
   );
 }

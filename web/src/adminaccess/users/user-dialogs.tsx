@@ -2,6 +2,7 @@ import { notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../shared/api/types';
 import { ConfirmDialog } from '../../shared/components/confirm-dialog';
+import { DeleteDialog } from '../../shared/components/delete-dialog';
 import { ShownOnceDialog } from '../../shared/components/shown-once-dialog';
 import { useDeleteUser, useResetUserPassword, useResetUserTotp } from '../admin.api';
 import { UserFormModal } from './user-form-modal';
@@ -28,7 +29,6 @@ export function UserDialogs({ dialog, setDialog, onDeleted }: UserDialogsProps) 
     setDialog(null);
     resetPassword.reset();
     resetTotp.reset();
-    remove.reset();
   };
   if (!dialog) return null;
   switch (dialog.kind) {
@@ -94,27 +94,16 @@ export function UserDialogs({ dialog, setDialog, onDeleted }: UserDialogsProps) 
       );
     case 'delete':
       return (
-        <ConfirmDialog
+        <DeleteDialog
           title={t('users.deleteTitle')}
           message={t('users.deleteMessage', { login: dialog.user.login })}
           confirmLabel={t('users.delete')}
           typeToConfirm={dialog.user.login}
-          danger
-          pending={remove.isPending}
-          error={remove.error}
-          onConfirm={() =>
-            remove.mutate(dialog.user.id, {
-              onSuccess: () => {
-                notifications.show({
-                  color: 'teal',
-                  message: t('users.deleted', { login: dialog.user.login }),
-                });
-                close();
-                onDeleted?.();
-              },
-            })
-          }
+          mutation={remove}
+          variables={dialog.user.id}
+          deletedMessage={t('users.deleted', { login: dialog.user.login })}
           onClose={close}
+          onDeleted={onDeleted}
         />
       );
     case 'password':

@@ -1,6 +1,6 @@
-import { Alert, Button, Group, Modal, PasswordInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, PasswordInput, Switch, Text, TextInput } from '@mantine/core';
 import { IconInfoCircle } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../shared/api/types';
 import { MIN_PASSWORD_LENGTH } from '../../shared/auth/change-password-modal';
@@ -9,7 +9,7 @@ import {
   formatAddressList,
   parseAddressList,
 } from '../../shared/components/address-list-input';
-import { ErrorAlert } from '../../shared/components/error-alert';
+import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { useCurrentSession } from '../../shared/session/session.hooks';
 import { useCreateUser, useUpdateUser, type UserUpdate } from '../admin.api';
 
@@ -51,8 +51,7 @@ export function UserFormModal({ user, onClose, onCreated }: UserFormModalProps) 
       ? t('password.tooShort', { count: MIN_PASSWORD_LENGTH })
       : undefined;
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     setSubmitted(true);
     const primary = primaryAddress.trim();
     const others = parseAddressList(addresses);
@@ -92,90 +91,82 @@ export function UserFormModal({ user, onClose, onCreated }: UserFormModalProps) 
 
   const slug = session.tenant?.slug ?? 'customer';
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <FormModal
       title={user ? t('users.editTitle', { login: user.login }) : t('users.createTitle')}
       size="lg"
-      closeButtonProps={{ 'aria-label': t('common.close') }}
+      onClose={onClose}
+      onSubmit={submit}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          {!local && (
-            <Alert variant="light" icon={<IconInfoCircle aria-hidden />}>
-              {t('users.syncedHint')}
-            </Alert>
-          )}
-          {user ? (
-            <Text size="sm">
-              {t('users.login')}: <strong>{user.login}</strong>
-            </Text>
-          ) : (
-            <TextInput
-              label={t('users.name')}
-              description={t('users.nameHint', { login: `${name.trim() || 'name'}@${slug}` })}
-              value={name}
-              onChange={(event) => setName(event.currentTarget.value)}
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              error={nameError}
-              data-autofocus
-            />
-          )}
-          <TextInput
-            label={t('users.displayName')}
-            value={displayName}
-            onChange={(event) => setDisplayName(event.currentTarget.value)}
-            readOnly={!local}
-            data-autofocus={user && local ? true : undefined}
-          />
-          <TextInput
-            type="email"
-            label={t('users.primaryAddress')}
-            value={primaryAddress}
-            onChange={(event) => setPrimaryAddress(event.currentTarget.value)}
-            autoCapitalize="none"
-            spellCheck={false}
-            readOnly={!local}
-          />
-          <AddressListInput
-            label={t('users.otherAddresses')}
-            value={addresses}
-            onChange={setAddresses}
-            readOnly={!local}
-          />
-          {!user && (
-            <PasswordInput
-              label={t('users.password')}
-              description={t('users.passwordHint', { count: MIN_PASSWORD_LENGTH })}
-              value={password}
-              onChange={(event) => setPassword(event.currentTarget.value)}
-              autoComplete="new-password"
-              error={passwordError}
-              visibilityToggleButtonProps={{ 'aria-label': t('common.showCharacters') }}
-            />
-          )}
-          {user && (
-            <Switch
-              label={t('users.disabled')}
-              description={t('users.disabledHint')}
-              checked={disabled}
-              onChange={(event) => setDisabled(event.currentTarget.checked)}
-              data-autofocus={local ? undefined : true}
-            />
-          )}
-          {mutation.error && <ErrorAlert error={mutation.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={mutation.isPending}>
-              {user ? t('common.saveChanges') : t('users.create')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      {!local && (
+        <Alert variant="light" icon={<IconInfoCircle aria-hidden />}>
+          {t('users.syncedHint')}
+        </Alert>
+      )}
+      {user ? (
+        <Text size="sm">
+          {t('users.login')}: <strong>{user.login}</strong>
+        </Text>
+      ) : (
+        <TextInput
+          label={t('users.name')}
+          description={t('users.nameHint', { login: `${name.trim() || 'name'}@${slug}` })}
+          value={name}
+          onChange={(event) => setName(event.currentTarget.value)}
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          error={nameError}
+          data-autofocus
+        />
+      )}
+      <TextInput
+        label={t('users.displayName')}
+        value={displayName}
+        onChange={(event) => setDisplayName(event.currentTarget.value)}
+        readOnly={!local}
+        data-autofocus={user && local ? true : undefined}
+      />
+      <TextInput
+        type="email"
+        label={t('users.primaryAddress')}
+        value={primaryAddress}
+        onChange={(event) => setPrimaryAddress(event.currentTarget.value)}
+        autoCapitalize="none"
+        spellCheck={false}
+        readOnly={!local}
+      />
+      <AddressListInput
+        label={t('users.otherAddresses')}
+        value={addresses}
+        onChange={setAddresses}
+        readOnly={!local}
+      />
+      {!user && (
+        <PasswordInput
+          label={t('users.password')}
+          description={t('users.passwordHint', { count: MIN_PASSWORD_LENGTH })}
+          value={password}
+          onChange={(event) => setPassword(event.currentTarget.value)}
+          autoComplete="new-password"
+          error={passwordError}
+          visibilityToggleButtonProps={{ 'aria-label': t('common.showCharacters') }}
+        />
+      )}
+      {user && (
+        <Switch
+          label={t('users.disabled')}
+          description={t('users.disabledHint')}
+          checked={disabled}
+          onChange={(event) => setDisabled(event.currentTarget.checked)}
+          data-autofocus={local ? undefined : true}
+        />
+      )}
+      <ModalFooter
+        submitLabel={user ? t('common.saveChanges') : t('users.create')}
+        pending={mutation.isPending}
+        error={mutation.error}
+        onCancel={onClose}
+      />
+    </FormModal>
   );
 }

@@ -1,12 +1,13 @@
-import { ActionIcon, Anchor, Badge, Button, Group, Table, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Table, Text } from '@mantine/core';
 import { IconEdit, IconKey, IconTrash, IconUserPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { EmptyState } from '../../shared/components/empty-state';
-import { ErrorAlert } from '../../shared/components/error-alert';
-import { LoadingState } from '../../shared/components/loading-state';
+import { ListTable } from '../../shared/components/list-table';
+import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
+import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { useUsers } from '../admin.api';
 import { SectionTitle } from '../section-title';
@@ -27,99 +28,77 @@ export function UsersPage() {
       {t('users.create')}
     </Button>
   );
+  const columns = [
+    t('users.login'),
+    t('users.displayName'),
+    t('users.primaryAddress'),
+    t('users.groups'),
+    t('users.roles'),
+    t('users.origin'),
+    t('users.status'),
+    t('users.lastSignIn'),
+  ];
 
   return (
     <>
       <UserManagementTabs active="users" />
       <SectionTitle title={t('users.title')} actions={createButton} />
-      {users.isPending ? (
-        <LoadingState />
-      ) : users.isError ? (
-        <ErrorAlert error={users.error} onRetry={() => void users.refetch()} />
-      ) : users.data.length === 0 ? (
-        <EmptyState title={t('users.emptyTitle')} description={t('users.emptyDescription')} />
-      ) : (
-        <Table.ScrollContainer minWidth={1000}>
-          <Table striped highlightOnHover aria-label={t('users.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('users.login')}</Table.Th>
-                <Table.Th>{t('users.displayName')}</Table.Th>
-                <Table.Th>{t('users.primaryAddress')}</Table.Th>
-                <Table.Th>{t('users.groups')}</Table.Th>
-                <Table.Th>{t('users.roles')}</Table.Th>
-                <Table.Th>{t('users.origin')}</Table.Th>
-                <Table.Th>{t('users.status')}</Table.Th>
-                <Table.Th>{t('users.lastSignIn')}</Table.Th>
-                <Table.Th>
-                  <span className="pv-visually-hidden">{t('common.actions')}</span>
-                </Table.Th>
+      <QueryStates
+        query={users}
+        empty={<EmptyState title={t('users.emptyTitle')} description={t('users.emptyDescription')} />}
+      >
+        {(data) => (
+          <ListTable label={t('users.title')} columns={columns} withActions minWidth={1000}>
+            {data.map((user) => (
+              <Table.Tr key={user.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/adminaccess/users/${user.id}`} fw={500}>
+                    {user.login}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{user.displayName}</Table.Td>
+                <Table.Td>{user.primaryAddress ?? '–'}</Table.Td>
+                <Table.Td>
+                  <Text size="sm">{user.groups.map((group) => group.name).join(', ') || '–'}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <RoleBadges roles={user.roles} />
+                </Table.Td>
+                <Table.Td>
+                  <OriginBadge origin={user.origin} />
+                </Table.Td>
+                <Table.Td>
+                  <UserStatusBadges disabled={user.disabled} totpEnabled={user.totpEnabled} />
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  {user.lastSignInAt ? format.dateTime(user.lastSignInAt) : t('users.never')}
+                </Table.Td>
+                <Table.Td>
+                  <RowActions>
+                    <RowAction
+                      label={t('users.edit')}
+                      icon={IconEdit}
+                      onClick={() => setDialog({ kind: 'edit', user })}
+                    />
+                    <RowAction
+                      label={t('users.resetPassword')}
+                      icon={IconKey}
+                      color="gray"
+                      onClick={() => setDialog({ kind: 'reset-password', user })}
+                    />
+                    <RowAction
+                      label={t('users.delete')}
+                      icon={IconTrash}
+                      color="red"
+                      onClick={() => setDialog({ kind: 'delete', user })}
+                    />
+                  </RowActions>
+                </Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.data.map((user) => (
-                <Table.Tr key={user.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/adminaccess/users/${user.id}`} fw={500}>
-                      {user.login}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{user.displayName}</Table.Td>
-                  <Table.Td>{user.primaryAddress ?? '–'}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{user.groups.map((group) => group.name).join(', ') || '–'}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <RoleBadges roles={user.roles} />
-                  </Table.Td>
-                  <Table.Td>
-                    <OriginBadge origin={user.origin} />
-                  </Table.Td>
-                  <Table.Td>
-                    <UserStatusBadges disabled={user.disabled} totpEnabled={user.totpEnabled} />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {user.lastSignInAt ? format.dateTime(user.lastSignInAt) : t('users.never')}
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap" justify="flex-end">
-                      <Tooltip label={t('users.edit')}>
-                        <ActionIcon
-                          variant="subtle"
-                          aria-label={t('users.edit')}
-                          onClick={() => setDialog({ kind: 'edit', user })}
-                        >
-                          <IconEdit size={18} aria-hidden />
-                        </ActionIcon>
-                      </Tooltip>
-                      <Tooltip label={t('users.resetPassword')}>
-                        <ActionIcon
-                          variant="subtle"
-                          color="gray"
-                          aria-label={t('users.resetPassword')}
-                          onClick={() => setDialog({ kind: 'reset-password', user })}
-                        >
-                          <IconKey size={18} aria-hidden />
-                        </ActionIcon>
-                      </Tooltip>
-                      <Tooltip label={t('users.delete')}>
-                        <ActionIcon
-                          variant="subtle"
-                          color="red"
-                          aria-label={t('users.delete')}
-                          onClick={() => setDialog({ kind: 'delete', user })}
-                        >
-                          <IconTrash size={18} aria-hidden />
-                        </ActionIcon>
-                      </Tooltip>
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </QueryStates>
       <UserDialogs dialog={dialog} setDialog={setDialog} />
     </>
   );

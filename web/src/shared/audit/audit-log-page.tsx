@@ -19,9 +19,8 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditFilters, AuditOutcome, AuditPage } from '../api/types';
 import { EmptyState } from '../components/empty-state';
-import { ErrorAlert } from '../components/error-alert';
-import { LoadingState } from '../components/loading-state';
 import { PageHeader } from '../components/page-header';
+import { QueryStates } from '../components/query-states';
 import { useFormat } from '../format';
 import { useRealm } from '../session/realm-context';
 
@@ -150,131 +149,133 @@ export function AuditLogPage({ endpoint }: { endpoint: string }) {
         </Group>
       </Paper>
 
-      {audit.isPending ? (
-        <LoadingState />
-      ) : audit.isError ? (
-        <ErrorAlert error={audit.error} onRetry={() => void audit.refetch()} />
-      ) : audit.data.entries.length === 0 ? (
-        <EmptyState
-          icon={<IconListSearch size={28} />}
-          title={t('audit.emptyTitle')}
-          description={t('audit.emptyDescription')}
-        />
-      ) : (
-        <Stack>
-          <Table.ScrollContainer minWidth={800}>
-            <Table striped highlightOnHover verticalSpacing="xs" aria-label={t('audit.title')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th w={40}>
-                    <span className="pv-visually-hidden">{t('audit.details')}</span>
-                  </Table.Th>
-                  <Table.Th>{t('audit.time')}</Table.Th>
-                  <Table.Th>{t('audit.actor')}</Table.Th>
-                  <Table.Th>{t('audit.action')}</Table.Th>
-                  <Table.Th>{t('audit.target')}</Table.Th>
-                  <Table.Th>{t('audit.outcome')}</Table.Th>
-                  <Table.Th>{t('audit.ip')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {audit.data.entries.map((entry) => {
-                  const open = expanded === entry.id;
-                  return (
-                    <Fragment key={entry.id}>
-                      <Table.Tr>
-                        <Table.Td>
-                          <ActionIcon
-                            variant="subtle"
-                            color="gray"
-                            onClick={() => setExpanded(open ? null : entry.id)}
-                            aria-expanded={open}
-                            aria-label={open ? t('audit.hideDetails') : t('audit.showDetails')}
-                          >
-                            {open ? (
-                              <IconChevronDown size={16} aria-hidden />
-                            ) : (
-                              <IconChevronRight size={16} aria-hidden />
-                            )}
-                          </ActionIcon>
-                        </Table.Td>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{format.dateTime(entry.at)}</Table.Td>
-                        <Table.Td>
-                          <Text size="sm">{entry.actor.name}</Text>
-                          <Text size="xs" c="dimmed">
-                            {entry.actor.kind}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td>
-                          <Code>{entry.action}</Code>
-                        </Table.Td>
-                        <Table.Td>
-                          {entry.target ? (
-                            <>
-                              <Text size="sm">{entry.target.label ?? entry.target.id ?? '–'}</Text>
-                              <Text size="xs" c="dimmed">
-                                {entry.target.type}
-                              </Text>
-                            </>
-                          ) : (
-                            <Text size="sm" c="dimmed">
-                              –
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td>
-                          <Badge color={OUTCOME_COLORS[entry.outcome]} variant="light">
-                            {outcomeLabel(t, entry.outcome)}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>{entry.ip ?? '–'}</Table.Td>
-                      </Table.Tr>
-                      {open && (
+      <QueryStates
+        query={audit}
+        isEmpty={(data) => data.entries.length === 0}
+        empty={
+          <EmptyState
+            icon={<IconListSearch size={28} />}
+            title={t('audit.emptyTitle')}
+            description={t('audit.emptyDescription')}
+          />
+        }
+      >
+        {(data) => (
+          <Stack>
+            <Table.ScrollContainer minWidth={800}>
+              <Table striped highlightOnHover verticalSpacing="xs" aria-label={t('audit.title')}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th w={40}>
+                      <span className="pv-visually-hidden">{t('audit.details')}</span>
+                    </Table.Th>
+                    <Table.Th>{t('audit.time')}</Table.Th>
+                    <Table.Th>{t('audit.actor')}</Table.Th>
+                    <Table.Th>{t('audit.action')}</Table.Th>
+                    <Table.Th>{t('audit.target')}</Table.Th>
+                    <Table.Th>{t('audit.outcome')}</Table.Th>
+                    <Table.Th>{t('audit.ip')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.entries.map((entry) => {
+                    const open = expanded === entry.id;
+                    return (
+                      <Fragment key={entry.id}>
                         <Table.Tr>
-                          <Table.Td colSpan={7}>
-                            <Text size="xs" c="dimmed" mb={4}>
-                              {t('audit.sequence', { seq: entry.seq })}
-                            </Text>
-                            <Code block>{JSON.stringify(entry.details ?? {}, null, 2)}</Code>
+                          <Table.Td>
+                            <ActionIcon
+                              variant="subtle"
+                              color="gray"
+                              onClick={() => setExpanded(open ? null : entry.id)}
+                              aria-expanded={open}
+                              aria-label={open ? t('audit.hideDetails') : t('audit.showDetails')}
+                            >
+                              {open ? (
+                                <IconChevronDown size={16} aria-hidden />
+                              ) : (
+                                <IconChevronRight size={16} aria-hidden />
+                              )}
+                            </ActionIcon>
                           </Table.Td>
+                          <Table.Td style={{ whiteSpace: 'nowrap' }}>{format.dateTime(entry.at)}</Table.Td>
+                          <Table.Td>
+                            <Text size="sm">{entry.actor.name}</Text>
+                            <Text size="xs" c="dimmed">
+                              {entry.actor.kind}
+                            </Text>
+                          </Table.Td>
+                          <Table.Td>
+                            <Code>{entry.action}</Code>
+                          </Table.Td>
+                          <Table.Td>
+                            {entry.target ? (
+                              <>
+                                <Text size="sm">{entry.target.label ?? entry.target.id ?? '–'}</Text>
+                                <Text size="xs" c="dimmed">
+                                  {entry.target.type}
+                                </Text>
+                              </>
+                            ) : (
+                              <Text size="sm" c="dimmed">
+                                –
+                              </Text>
+                            )}
+                          </Table.Td>
+                          <Table.Td>
+                            <Badge color={OUTCOME_COLORS[entry.outcome]} variant="light">
+                              {outcomeLabel(t, entry.outcome)}
+                            </Badge>
+                          </Table.Td>
+                          <Table.Td>{entry.ip ?? '–'}</Table.Td>
                         </Table.Tr>
-                      )}
-                    </Fragment>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Group justify="space-between">
-            <Text size="sm" c="dimmed">
-              {t('audit.page', { page: cursors.length })}
-            </Text>
-            <Group>
-              <Button
-                variant="default"
-                disabled={cursors.length === 1 || audit.isFetching}
-                onClick={() => {
-                  setCursors((current) => current.slice(0, -1));
-                  setExpanded(null);
-                }}
-              >
-                {t('audit.newer')}
-              </Button>
-              <Button
-                variant="default"
-                disabled={nextBefore === null || audit.isFetching}
-                loading={audit.isFetching && audit.isPlaceholderData}
-                onClick={() => {
-                  setCursors((current) => [...current, nextBefore ?? undefined]);
-                  setExpanded(null);
-                }}
-              >
-                {t('audit.older')}
-              </Button>
+                        {open && (
+                          <Table.Tr>
+                            <Table.Td colSpan={7}>
+                              <Text size="xs" c="dimmed" mb={4}>
+                                {t('audit.sequence', { seq: entry.seq })}
+                              </Text>
+                              <Code block>{JSON.stringify(entry.details ?? {}, null, 2)}</Code>
+                            </Table.Td>
+                          </Table.Tr>
+                        )}
+                      </Fragment>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed">
+                {t('audit.page', { page: cursors.length })}
+              </Text>
+              <Group>
+                <Button
+                  variant="default"
+                  disabled={cursors.length === 1 || audit.isFetching}
+                  onClick={() => {
+                    setCursors((current) => current.slice(0, -1));
+                    setExpanded(null);
+                  }}
+                >
+                  {t('audit.newer')}
+                </Button>
+                <Button
+                  variant="default"
+                  disabled={nextBefore === null || audit.isFetching}
+                  loading={audit.isFetching && audit.isPlaceholderData}
+                  onClick={() => {
+                    setCursors((current) => [...current, nextBefore ?? undefined]);
+                    setExpanded(null);
+                  }}
+                >
+                  {t('audit.older')}
+                </Button>
+              </Group>
             </Group>
-          </Group>
-        </Stack>
-      )}
+          </Stack>
+        )}
+      </QueryStates>
     </>
   );
 }

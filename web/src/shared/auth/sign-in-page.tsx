@@ -21,6 +21,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { LanguageSwitcher } from '../layout/language-switcher';
 import { useRealm } from '../session/realm-context';
 import { useSignIn } from '../session/session.hooks';
+import { TotpCodeInput } from './totp-code-input';
 
 type Step = 'credentials' | 'second-factor';
 
@@ -112,6 +113,16 @@ export function SignInPage({ faceName }: { faceName: string }) {
     return undefined;
   };
 
+  // System administrators sign in with a username, tenant users with "name@customer".
+  const loginLabels =
+    realm === 'system'
+      ? { label: t('signIn.username') }
+      : {
+          label: t('signIn.login'),
+          description: t('signIn.loginHint'),
+          placeholder: t('signIn.loginPlaceholder'),
+        };
+
   return (
     <Box mih="100vh" bg="var(--mantine-color-gray-light)">
       <Group justify="space-between" p="md">
@@ -134,33 +145,17 @@ export function SignInPage({ faceName }: { faceName: string }) {
                     {t('signIn.title')}
                   </Title>
                 </Stack>
-                {realm === 'system' ? (
-                  <TextInput
-                    label={t('signIn.username')}
-                    value={login}
-                    onChange={(event) => setLogin(event.currentTarget.value)}
-                    autoComplete="username"
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    required
-                    error={submitted && !login.trim() ? t('validation.required') : undefined}
-                    autoFocus
-                  />
-                ) : (
-                  <TextInput
-                    label={t('signIn.login')}
-                    description={t('signIn.loginHint')}
-                    placeholder={t('signIn.loginPlaceholder')}
-                    value={login}
-                    onChange={(event) => setLogin(event.currentTarget.value)}
-                    autoComplete="username"
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    required
-                    error={submitted && !login.trim() ? t('validation.required') : undefined}
-                    autoFocus
-                  />
-                )}
+                <TextInput
+                  {...loginLabels}
+                  value={login}
+                  onChange={(event) => setLogin(event.currentTarget.value)}
+                  autoComplete="username"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  required
+                  error={submitted && !login.trim() ? t('validation.required') : undefined}
+                  autoFocus
+                />
                 <PasswordInput
                   label={t('signIn.password')}
                   value={password}
@@ -198,15 +193,11 @@ export function SignInPage({ faceName }: { faceName: string }) {
                     autoFocus
                   />
                 ) : (
-                  <TextInput
+                  <TotpCodeInput
                     key="totp"
                     label={t('signIn.code')}
                     value={code}
-                    onChange={(event) => setCode(event.currentTarget.value.replace(/[^0-9 ]/g, ''))}
-                    inputMode="numeric"
-                    autoComplete="one-time-code"
-                    maxLength={7}
-                    required
+                    onChange={setCode}
                     autoFocus
                   />
                 )}

@@ -1,23 +1,13 @@
-import {
-  Alert,
-  Button,
-  Code,
-  Group,
-  Image,
-  List,
-  Modal,
-  PasswordInput,
-  Stack,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Button, Code, Group, Image, List, Modal, PasswordInput, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconShieldCheck } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CopyValueButton } from '../components/copy-value';
 import { ErrorAlert } from '../components/error-alert';
+import { ModalFooter } from '../components/form-modal';
 import { useCurrentSession, useTotpDisable, useTotpEnable, useTotpSetup } from '../session/session.hooks';
+import { TotpCodeInput } from './totp-code-input';
 
 /**
  * Two-factor authentication of the signed-in user: set-up (QR code, secret, a first code, then the
@@ -104,25 +94,14 @@ function SetUpTotp({ onClose, onEnabled }: { onClose: () => void; onEnabled: (co
             </Text>
           </Stack>
         </Group>
-        <TextInput
-          label={t('totp.code')}
-          value={code}
-          onChange={(event) => setCode(event.currentTarget.value.replace(/[^0-9 ]/g, ''))}
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          maxLength={7}
-          required
-          data-autofocus
+        <TotpCodeInput label={t('totp.code')} value={code} onChange={setCode} data-autofocus />
+        <ModalFooter
+          submitLabel={t('totp.enable')}
+          pending={enable.isPending}
+          error={enable.error}
+          onCancel={onClose}
+          disabled={!code.trim()}
         />
-        {enable.error && <ErrorAlert error={enable.error} />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={enable.isPending} disabled={!code.trim()}>
-            {t('totp.enable')}
-          </Button>
-        </Group>
       </Stack>
     </form>
   );
@@ -158,15 +137,14 @@ function DisableTotp({ onClose }: { onClose: () => void }) {
           visibilityToggleButtonProps={{ 'aria-label': t('common.showCharacters') }}
           data-autofocus
         />
-        {disable.error && <ErrorAlert error={disable.error} />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" color="red" loading={disable.isPending} disabled={!password}>
-            {t('totp.disable')}
-          </Button>
-        </Group>
+        <ModalFooter
+          submitLabel={t('totp.disable')}
+          pending={disable.isPending}
+          error={disable.error}
+          onCancel={onClose}
+          danger
+          disabled={!password}
+        />
       </Stack>
     </form>
   );

@@ -1,7 +1,7 @@
-import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { Text, TextInput } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from './error-alert';
+import { FormModal, ModalFooter } from './form-modal';
 
 interface ConfirmDialogProps {
   title: string;
@@ -22,40 +22,31 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   const { t } = useTranslation();
   const [typed, setTyped] = useState('');
   const confirmed = typeToConfirm === undefined || typed.trim() === typeToConfirm;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     if (confirmed && !pending) onConfirm();
   };
   return (
-    <Modal opened onClose={onClose} title={title} closeButtonProps={{ 'aria-label': t('common.close') }}>
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          {typeof message === 'string' ? <Text>{message}</Text> : message}
-          {typeToConfirm !== undefined && (
-            <TextInput
-              label={t('confirm.typeToConfirm', { value: typeToConfirm })}
-              value={typed}
-              onChange={(event) => setTyped(event.currentTarget.value)}
-              autoComplete="off"
-              spellCheck={false}
-              data-autofocus
-            />
-          )}
-          {error != null && <ErrorAlert error={error} />}
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={onClose}
-              data-autofocus={typeToConfirm === undefined || undefined}
-            >
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" color={danger ? 'red' : undefined} disabled={!confirmed} loading={pending}>
-              {confirmLabel}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title={title} onClose={onClose} onSubmit={submit}>
+      {typeof message === 'string' ? <Text>{message}</Text> : message}
+      {typeToConfirm !== undefined && (
+        <TextInput
+          label={t('confirm.typeToConfirm', { value: typeToConfirm })}
+          value={typed}
+          onChange={(event) => setTyped(event.currentTarget.value)}
+          autoComplete="off"
+          spellCheck={false}
+          data-autofocus
+        />
+      )}
+      <ModalFooter
+        submitLabel={confirmLabel}
+        pending={pending}
+        error={error}
+        onCancel={onClose}
+        danger={danger}
+        disabled={!confirmed}
+        focusCancel={typeToConfirm === undefined}
+      />
+    </FormModal>
   );
 }

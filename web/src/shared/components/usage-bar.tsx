@@ -1,5 +1,7 @@
 import { Group, Progress, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import type { Quotas, Usage } from '../api/types';
+import type { Format } from '../format';
 
 interface UsageBarProps {
   label: string;
@@ -40,4 +42,13 @@ export function UsageBar({ label, used, max, format, compact }: UsageBarProps) {
       )}
     </Stack>
   );
+}
+
+/** What is used of each quota, as `UsageBar` props: `<UsageBar label={…} {...quota.users} />`. */
+export function quotaUsage(quotas: Quotas, usage: Usage, format: Format) {
+  return {
+    users: { used: usage.users, max: quotas.maxUsers, format: format.number },
+    mailboxes: { used: usage.mailboxes, max: quotas.maxMailboxes, format: format.number },
+    storage: { used: usage.storageBytes, max: quotas.maxStorageBytes, format: format.bytes },
+  };
 }

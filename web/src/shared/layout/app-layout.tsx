@@ -3,7 +3,6 @@ import { useDisclosure } from '@mantine/hooks';
 import {
   IconArchive,
   IconBuilding,
-  IconCheck,
   IconChevronDown,
   IconKey,
   IconLogout,
@@ -13,13 +12,11 @@ import {
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
-import { currentLanguage, LANGUAGE_NAMES } from '../../i18n';
-import { LANGUAGES } from '../api/types';
 import { ChangePasswordModal } from '../auth/change-password-modal';
 import { TwoFactorModal } from '../auth/two-factor-modal';
 import { ErrorAlert } from '../components/error-alert';
 import { hasRole, useChangeLanguage, useCurrentSession, useSignOut } from '../session/session.hooks';
-import { LanguageSwitcher } from './language-switcher';
+import { LanguageMenuItems, LanguageSwitcher } from './language-switcher';
 import { isSectionActive, type NavSection } from './nav';
 
 interface AppLayoutProps {
@@ -132,7 +129,6 @@ function UserMenu() {
   const signOut = useSignOut();
   const changeLanguage = useChangeLanguage();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const language = currentLanguage();
   return (
     <>
       <Menu position="bottom-end" withinPortal width={260}>
@@ -159,18 +155,7 @@ function UserMenu() {
             {t('userMenu.twoFactor')}
           </Menu.Item>
           <Menu.Divider />
-          <Menu.Label>{t('language.label')}</Menu.Label>
-          {LANGUAGES.map((option) => (
-            <Menu.Item
-              key={option}
-              lang={option}
-              onClick={() => changeLanguage.mutate(option)}
-              rightSection={option === language ? <IconCheck size={16} aria-hidden /> : undefined}
-              aria-current={option === language ? 'true' : undefined}
-            >
-              {LANGUAGE_NAMES[option]}
-            </Menu.Item>
-          ))}
+          <LanguageMenuItems onChoose={(language) => changeLanguage.mutate(language)} />
           <Menu.Divider />
           <Menu.Item leftSection={<IconLogout size={16} aria-hidden />} onClick={() => signOut.mutate()}>
             {t('userMenu.signOut')}
