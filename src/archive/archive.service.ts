@@ -185,10 +185,14 @@ export class ArchiveService {
   private count(outcomes: ArchiveOutcome[], items: ArchiveItem[]): void {
     const metrics = this.deps.metrics;
     if (!metrics) return;
+    const perOutcome = new Map<string, number>();
+    let archivedBytes = 0;
     outcomes.forEach((outcome, i) => {
-      metrics.ingestMessages.inc({ outcome: outcome.status });
-      if (outcome.status === 'archived') metrics.ingestBytes.inc(items[i]!.raw.length);
+      perOutcome.set(outcome.status, (perOutcome.get(outcome.status) ?? 0) + 1);
+      if (outcome.status === 'archived') archivedBytes += items[i]!.raw.length;
     });
+    for (const [outcome, count] of perOutcome) metrics.ingestMessages.inc({ outcome }, count);
+    if (archivedBytes > 0) metrics.ingestBytes.inc(archivedBytes);
   }
 
   private async commitPrepared(

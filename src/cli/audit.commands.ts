@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { AuditLogRepository } from '../compliance/audit-log.repository.js';
-import { AuditLogService } from '../compliance/audit-log.service.js';
 import { SYSTEM_AUDIT_CHAIN } from '../compliance/audit-log.types.js';
 import type { CliContext } from './program.js';
 
@@ -27,7 +25,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .addHelpText('after', verifyHelp)
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await cli.withApp(async (app) => {
-        const service = new AuditLogService(new AuditLogRepository(app.database.db));
+        const service = app.audit;
         const tenantIds = opts.tenant ? [(await app.tenants.findBySlug(opts.tenant)).id] : undefined;
         const report = await service.verify({ tenantIds });
         const slugs = new Map((await app.tenants.listTenants()).map((t) => [t.id, t.slug]));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors.js';
 import type { CliContext } from './program.js';
 
 const OPERATOR = { kind: 'system' as const, name: 'postvault CLI' };
@@ -19,7 +18,10 @@ export function registerIdentityCommands(program: Command, cli: CliContext): voi
     .description('System administrators (who sign in to /system)');
   for (const [name, description] of [
     ['add', 'Add a system administrator; prints the generated password once'],
-    ['reset', "Give a system administrator a new password (ends that person's sessions)"],
+    [
+      'reset',
+      'Give a system administrator a new password; ends their sessions, turns off their second factor',
+    ],
   ] as const) {
     systemAdmin
       .command(`${name} <username>`)
@@ -28,9 +30,7 @@ export function registerIdentityCommands(program: Command, cli: CliContext): voi
       .action(async (username: string, options: { passwordStdin?: boolean }) => {
         const password = options.passwordStdin ? await readStdin() : undefined;
         await cli.withApp(async (app) => {
-          const result = await app.systemAdmins.addOrReset(username, { password }, OPERATOR);
-          if (name === 'add' && !result.created)
-            throw new ValidationError(`${result.username} exists; use reset`);
+          const result = await app.systemAdmins.addOrReset(username, { password, mode: name }, OPERATOR);
           cli.out.write(
             `${result.created ? 'Added' : 'Reset'} system administrator ${result.username}.\n` +
               (password ? '' : `Password (shown once): ${result.password}\n`),

@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import type { AuditLogRow } from '../db/schema.js';
-import { requireRole, type AuthContext } from '../tenancy/access.js';
+import { requireRole, requireSystemAdmin, type AuthContext } from '../tenancy/access.js';
 import { verifyChain, type AuditProblem } from './audit-log.fns.js';
 import { MAX_AUDIT_PAGE, type AuditLogRepository } from './audit-log.repository.js';
 import {
@@ -108,8 +108,9 @@ export class AuditLogService implements AuditRecorder {
     return this.page(ctx.tenantId, filters);
   }
 
-  /** The installation's chain; the caller has checked that a system administrator asks. */
-  listSystem(filters: AuditLogFilters = {}): Promise<AuditPage> {
+  /** The installation's chain, for system administrators (and the operator). */
+  async listSystem(ctx: Pick<AuthContext, 'actor'>, filters: AuditLogFilters = {}): Promise<AuditPage> {
+    requireSystemAdmin(ctx, "reading the installation's audit log");
     return this.page(SYSTEM_AUDIT_CHAIN, filters);
   }
 

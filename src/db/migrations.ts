@@ -344,23 +344,10 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0005_admin_counts': {
-    // Admin Access counts messages per mailbox and charts volume by archive time.
+  '0005_archive_counters': {
+    // Counters kept by the ingest commit: the dashboard and mailbox lists read a few rows instead of
+    // scanning a tenant's messages (indexes on messages would cost every copy ~23 bytes more).
     async up(db: Kysely<unknown>) {
-      await db.schema.createIndex('messages_by_mailbox').on('messages').columns(['mailbox_id']).execute();
-      await db.schema
-        .createIndex('messages_by_archived_at')
-        .on('messages')
-        .columns(['tenant_id', 'archived_at'])
-        .execute();
-    },
-  },
-  '0006_archive_counters': {
-    // Counters kept by the ingest commit replace the 0005 indexes: the dashboard and mailbox lists
-    // read a few rows instead of scanning a tenant's messages, and a copy costs no index entries.
-    async up(db: Kysely<unknown>) {
-      await db.schema.dropIndex('messages_by_mailbox').execute();
-      await db.schema.dropIndex('messages_by_archived_at').execute();
       await db.schema
         .createTable('mailbox_counts')
         .addColumn('mailbox_id', 'integer', (c) =>
@@ -386,6 +373,18 @@ const migrations: Record<string, Migration> = {
         select m.tenant_id, m.archived_at / 3600000, count(*), sum(c.size)
         from messages m join message_contents c on c.id = m.content_id
         group by m.tenant_id, m.archived_at / 3600000`.execute(db);
+    },
+  },
+  '0006_totp_steps_and_audit_order': {
+    // The last accepted TOTP time step, so a code cannot be used twice; audit pages by (chain, id).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('system_admins').addColumn('totp_last_step', 'integer').execute();
+      await db.schema.alterTable('users').addColumn('totp_last_step', 'integer').execute();
+      await db.schema
+        .createIndex('audit_log_by_chain')
+        .on('audit_log')
+        .columns(['tenant_id', 'id'])
+        .execute();
     },
   },
 };

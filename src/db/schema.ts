@@ -161,6 +161,8 @@ export interface SystemAdminsTable {
   /** The TOTP secret, sealed under the master key; null until enrolment starts. */
   totp_secret: Buffer | null;
   totp_enabled: ColumnType<number, number | undefined>;
+  /** The last accepted TOTP time step: a code is good once. */
+  totp_last_step: ColumnType<number | null, number | null | undefined>;
   created_at: number;
   last_sign_in_at: number | null;
 }
@@ -181,6 +183,7 @@ export interface UsersTable {
   language: ColumnType<string, string | undefined>;
   totp_secret: Buffer | null;
   totp_enabled: ColumnType<number, number | undefined>;
+  totp_last_step: ColumnType<number | null, number | null | undefined>;
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
@@ -229,7 +232,7 @@ export interface SecretsTable {
   name: string;
   kind: 'password' | 'certificate';
   username: string | null;
-  /** The secret material (password, or certificate and its passphrase), sealed under the master key. */
+  /** The secret material (password, or certificate and its passphrase), sealed under the tenant's data key. */
   sealed: Buffer;
   created_at: number;
   updated_at: number;

@@ -104,9 +104,22 @@ export class AuthService {
   async signIn(realm: Realm, request: SignInRequest, client: ClientInfo): Promise<SignInResult> {
     const login = request.login.trim().toLowerCase();
     const keys = { account: SignInThrottle.accountKey(realm, login), ip: SignInThrottle.ipKey(client.ip) };
+    return this.throttle.serialize(keys.account, () =>
+      this.attemptSignIn(realm, login, keys, request, client),
+    );
+  }
+
+  private async attemptSignIn(
+    realm: Realm,
+    login: string,
+    keys: { account: string; ip: string },
+    request: SignInRequest,
+    client: ClientInfo,
+  ): Promise<SignInResult> {
     await this.throttle.check(keys);
     const found = await this.findSubject(realm, login);
-    const chain = found?.subject.tenantId ?? found?.tenantId ?? SYSTEM_AUDIT_CHAIN;
+    // Attempts on a tenant's accounts, known or not, belong to that tenant's log.
+    const chain = found?.tenantId ?? SYSTEM_AUDIT_CHAIN;
     const fail = async (reason: string, actor: AuditActor): Promise<never> => {
       await this.throttle.recordFailure(keys);
       await this.deps.audit.record({
@@ -129,7 +142,7 @@ export class AuthService {
     const actor = this.actorOf(subject, []);
     if (!passwordOk || !subject.passwordHash) return fail('wrong password', actor);
     if (subject.disabled) return fail('account disabled', actor);
-    if (found.suspended) {
+    if (found!.suspended) {
       await this.deps.audit.record({
         tenantId: chain,
         actor,
@@ -150,7 +163,7 @@ export class AuthService {
           throw new TotpRequiredError('enter the code from your authenticator app or a recovery code');
         }
         const secondFactorOk = request.totpCode
-          ? await this.checkTotp(subject, request.totpCode)
+          ? await this.acceptTotp(subject, request.totpCode)
           : await this.deps.identities.useRecoveryCode(
               subject,
               sha256(normaliseRecoveryCode(request.recoveryCode!)),
@@ -282,7 +295,10 @@ export class AuthService {
     const subject = session.subject;
     if (subject.totpEnabled) throw new ConflictError('two-factor sign-in is already on; turn it off first');
     const secret = new Secret({ size: 20 });
-    await this.deps.identities.updateSubject(subject, { totpSecret: await this.seal(subject, secret.bytes) });
+    await this.deps.identities.updateSubject(subject, {
+      totpSecret: await this.seal(subject, secret.bytes),
+      totpLastStep: null,
+    });
     const totp = this.totpFor(subject, secret);
     const otpauthUri = totp.toString();
     return { secret: secret.base32, otpauthUri, qrCodeDataUrl: await QRCode.toDataURL(otpauthUri) };
@@ -296,7 +312,7 @@ export class AuthService {
     const subject = await this.reload(session.subject);
     if (subject.totpEnabled) throw new ConflictError('two-factor sign-in is already on');
     if (!subject.totpSecret) throw new ConflictError('start the set-up first');
-    if (!(await this.checkTotp(subject, code))) {
+    if (!(await this.acceptTotp(subject, code))) {
       throw new ValidationError('the code does not match; check the time on your phone and try again', {
         issues: [{ path: 'code', message: 'the code does not match' }],
       });
@@ -332,17 +348,21 @@ export class AuthService {
     return this.deps.identities.deleteExpiredSessions(this.now(), this.deps.settings.sessionIdleMs);
   }
 
-  private async findSubject(realm: Realm, login: string) {
+  /** The account behind a login, and the tenant it names even when the account does not exist. */
+  private async findSubject(
+    realm: Realm,
+    login: string,
+  ): Promise<{ subject?: Subject; tenantId: number; suspended: boolean } | undefined> {
     if (realm === 'system') {
       const subject = await this.deps.identities.findSystemAdmin(login);
-      return subject && { subject, tenantId: SYSTEM_AUDIT_CHAIN, suspended: false };
+      return { subject, tenantId: SYSTEM_AUDIT_CHAIN, suspended: false };
     }
     const at = login.lastIndexOf('@');
     if (at <= 0) return undefined;
     const tenant = await this.deps.tenants.findBySlug(login.slice(at + 1)).catch(() => undefined);
     if (!tenant) return undefined;
     const subject = await this.deps.identities.findUser(tenant.id, login.slice(0, at));
-    return subject && { subject, tenantId: tenant.id, suspended: tenant.status !== 'active' };
+    return { subject, tenantId: tenant.id, suspended: tenant.status !== 'active' };
   }
 
   private actorOf(subject: Subject, roles: Role[]): Actor {
@@ -371,16 +391,21 @@ export class AuthService {
     });
   }
 
-  private async checkTotp(subject: Subject, code: string): Promise<boolean> {
+  /**
+   * True when the code matches the current time step (or one step either side, for clock drift)
+   * and that step is later than the last one accepted: a code that was seen works no more.
+   */
+  private async acceptTotp(subject: Subject, code: string): Promise<boolean> {
     if (!subject.totpSecret) return false;
     const bytes = await this.openSealed(subject, subject.totpSecret);
-    const secret = new Secret({ buffer: new Uint8Array(bytes).buffer });
-    const delta = this.totpFor(subject, secret).validate({
-      token: code.replace(/\s/g, ''),
-      timestamp: this.now(),
-      window: 1,
-    });
-    return delta !== null;
+    const totp = this.totpFor(subject, new Secret({ buffer: new Uint8Array(bytes).buffer }));
+    const now = this.now();
+    const delta = totp.validate({ token: code.replace(/\s/g, ''), timestamp: now, window: 1 });
+    if (delta === null) return false;
+    const step = Math.floor(now / 1000 / totp.period) + delta;
+    if (subject.totpLastStep !== null && step <= subject.totpLastStep) return false;
+    await this.deps.identities.updateSubject(subject, { totpLastStep: step });
+    return true;
   }
 
   private async seal(subject: Subject, bytes: Uint8Array): Promise<Buffer> {

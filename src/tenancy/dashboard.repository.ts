@@ -8,7 +8,7 @@ const HOUR_MS = 3_600_000;
 /**
  * The archived-volume figures of the Admin Access dashboard, from the hourly counters the ingest
  * commit keeps (volume_hourly): a few hundred rows per tenant and month, whatever the archive's
- * size. "Since" is rounded down to the hour. Each query is scoped by the tenant id.
+ * size. Each query is scoped by the tenant id.
  */
 export class DashboardRepository {
   constructor(private readonly db: Db) {}
@@ -22,7 +22,8 @@ export class DashboardRepository {
         eb.fn.coalesce(eb.fn.sum<number>('bytes'), sql<number>`0`).as('bytes'),
       ])
       .where('tenant_id', '=', tenantId);
-    if (sinceMs !== null) query = query.where('hour', '>=', Math.floor(sinceMs / HOUR_MS));
+    // Whole hours only: "the last 24 hours" covers 23 to 24 of them, never more.
+    if (sinceMs !== null) query = query.where('hour', '>=', Math.ceil(sinceMs / HOUR_MS));
     const row = await query.executeTakeFirstOrThrow();
     return { messages: Number(row.messages), bytes: Number(row.bytes) };
   }

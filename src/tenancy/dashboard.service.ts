@@ -84,7 +84,8 @@ export class DashboardService {
     const [usage, last24h, last30d, allTime, dailyRows, users, groups, silent] = await Promise.all([
       this.deps.tenants.usageOf(tenantId),
       this.deps.volume.volumeSince(tenantId, now - DAY_MS),
-      this.deps.volume.volumeSince(tenantId, now - DAILY_DAYS * DAY_MS),
+      // The same 30 UTC days as the chart, so the figure is the sum of its bars.
+      this.deps.volume.volumeSince(tenantId, firstDay * DAY_MS),
       this.deps.volume.volumeSince(tenantId, null),
       this.deps.volume.dailyVolume(tenantId, firstDay * DAY_MS),
       this.deps.users.findDetails(tenantId),

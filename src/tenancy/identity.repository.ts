@@ -13,6 +13,8 @@ export interface Subject {
   language: string;
   totpSecret: Buffer | null;
   totpEnabled: boolean;
+  /** The last accepted TOTP time step (30-s periods since the epoch). */
+  totpLastStep: number | null;
   disabled: boolean;
 }
 
@@ -44,6 +46,7 @@ export class IdentityRepository {
     language: string;
     totp_secret: Buffer | null;
     totp_enabled: number;
+    totp_last_step: number | null;
   }): Subject {
     return {
       realm: 'system',
@@ -55,6 +58,7 @@ export class IdentityRepository {
       language: row.language,
       totpSecret: row.totp_secret,
       totpEnabled: row.totp_enabled === 1,
+      totpLastStep: row.totp_last_step,
       disabled: false,
     };
   }
@@ -105,6 +109,7 @@ export class IdentityRepository {
     language: string;
     totp_secret: Buffer | null;
     totp_enabled: number;
+    totp_last_step: number | null;
     disabled: number;
   }): Subject {
     return {
@@ -117,6 +122,7 @@ export class IdentityRepository {
       language: row.language,
       totpSecret: row.totp_secret,
       totpEnabled: row.totp_enabled === 1,
+      totpLastStep: row.totp_last_step,
       disabled: row.disabled === 1,
     };
   }
@@ -142,6 +148,7 @@ export class IdentityRepository {
       language?: string;
       totpSecret?: Buffer | null;
       totpEnabled?: boolean;
+      totpLastStep?: number | null;
       lastSignInAt?: number;
     },
   ): Promise<void> {
@@ -150,6 +157,7 @@ export class IdentityRepository {
       ...(changes.language !== undefined && { language: changes.language }),
       ...(changes.totpSecret !== undefined && { totp_secret: changes.totpSecret }),
       ...(changes.totpEnabled !== undefined && { totp_enabled: changes.totpEnabled ? 1 : 0 }),
+      ...(changes.totpLastStep !== undefined && { totp_last_step: changes.totpLastStep }),
       ...(changes.lastSignInAt !== undefined && { last_sign_in_at: changes.lastSignInAt }),
     };
     if (Object.keys(values).length === 0) return;
@@ -275,17 +283,35 @@ export class IdentityRepository {
     return this.db.selectFrom('sign_in_throttle').selectAll().where('key', 'in', keys).execute();
   }
 
-  async saveThrottle(row: { key: string; failures: number; last_failure_at: number; blocked_until: number }) {
-    await this.db
+  /**
+   * Counts one more failure for a key in one statement (concurrent failures all count), starting
+   * over when the last one is older than `forgetBefore`; returns the new count.
+   */
+  async addThrottleFailure(key: string, now: number, forgetBefore: number): Promise<number> {
+    const row = await this.db
       .insertInto('sign_in_throttle')
-      .values(row)
+      .values({ key, failures: 1, last_failure_at: now, blocked_until: 0 })
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: row.failures,
-          last_failure_at: row.last_failure_at,
-          blocked_until: row.blocked_until,
-        }),
+        oc.column('key').doUpdateSet((eb) => ({
+          failures: eb
+            .case()
+            .when('sign_in_throttle.last_failure_at', '<', forgetBefore)
+            .then(1)
+            .else(eb('sign_in_throttle.failures', '+', 1))
+            .end(),
+          last_failure_at: now,
+        })),
       )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return row.failures;
+  }
+
+  async setThrottleBlock(key: string, blockedUntil: number): Promise<void> {
+    await this.db
+      .updateTable('sign_in_throttle')
+      .set({ blocked_until: blockedUntil })
+      .where('key', '=', key)
       .execute();
   }
 

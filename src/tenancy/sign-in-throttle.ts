@@ -25,7 +25,10 @@ type Scope = 'account' | 'ip';
 
 export class SignInThrottle {
   constructor(
-    private readonly repository: Pick<IdentityRepository, 'findThrottle' | 'saveThrottle' | 'clearThrottle'>,
+    private readonly repository: Pick<
+      IdentityRepository,
+      'findThrottle' | 'addThrottleFailure' | 'setThrottleBlock' | 'clearThrottle'
+    >,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -50,22 +53,42 @@ export class SignInThrottle {
 
   async recordFailure(keys: { account: string; ip: string }): Promise<void> {
     const now = this.clock();
-    const rows = await this.repository.findThrottle([keys.account, keys.ip]);
     for (const [scope, key] of [
       ['account', keys.account],
       ['ip', keys.ip],
     ] as Array<[Scope, string]>) {
-      const previous = rows.find((row) => row.key === key);
-      const fresh = !previous || now - previous.last_failure_at > THROTTLE_POLICY.forgetAfterMs;
-      const failures = fresh ? 1 : previous.failures + 1;
-      await this.repository.saveThrottle({
+      const failures = await this.repository.addThrottleFailure(
         key,
-        failures,
-        last_failure_at: now,
-        blocked_until: now + delayAfter(failures, THROTTLE_POLICY[scope].freeFailures),
-      });
+        now,
+        now - THROTTLE_POLICY.forgetAfterMs,
+      );
+      await this.repository.setThrottleBlock(
+        key,
+        now + delayAfter(failures, THROTTLE_POLICY[scope].freeFailures),
+      );
     }
   }
+
+  /**
+   * Runs one account's sign-in attempts one after another within this process, so a burst of
+   * parallel guesses meets the count the previous guesses left behind instead of all passing
+   * `check` together.
+   */
+  serialize<T>(accountKey: string, attempt: () => Promise<T>): Promise<T> {
+    const previous = this.inFlight.get(accountKey) ?? Promise.resolve();
+    const run = previous.then(attempt, attempt);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(accountKey, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(accountKey) === settled) this.inFlight.delete(accountKey);
+    });
+    return run;
+  }
+
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   /** A successful sign-in clears the account's count; the address keeps its own. */
   recordSuccess(keys: { account: string }): Promise<void> {

@@ -1,6 +1,6 @@
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
 import { SYSTEM_AUDIT_CHAIN } from '../compliance/audit-log.types.js';
-import { ValidationError } from '../core/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Actor } from './access.js';
 import { checkNewPassword } from './auth.service.js';
 import type { IdentityRepository } from './identity.repository.js';
@@ -13,7 +13,12 @@ export class SystemAdminService {
   constructor(
     private readonly identities: Pick<
       IdentityRepository,
-      'countSystemAdmins' | 'findSystemAdmin' | 'insertSystemAdmin' | 'updateSubject' | 'deleteSessionsOf'
+      | 'countSystemAdmins'
+      | 'findSystemAdmin'
+      | 'insertSystemAdmin'
+      | 'updateSubject'
+      | 'deleteSessionsOf'
+      | 'replaceRecoveryCodes'
     >,
     private readonly audit: AuditRecorder,
     private readonly clock: () => number = Date.now,
@@ -26,24 +31,40 @@ export class SystemAdminService {
   async ensureFirstAdmin(configuredPassword?: string) {
     if ((await this.identities.countSystemAdmins()) > 0) return undefined;
     const password = configuredPassword ?? generatePassword();
-    await this.addOrReset(FIRST_SYSTEM_ADMIN, { password }, { kind: 'system', name: 'first start' });
+    await this.addOrReset(
+      FIRST_SYSTEM_ADMIN,
+      { password, mode: 'add' },
+      { kind: 'system', name: 'first start' },
+    );
     return { username: FIRST_SYSTEM_ADMIN, password, generated: configuredPassword === undefined };
   }
 
-  /** Adds the administrator, or gives an existing one a new password (ending their sessions). */
-  async addOrReset(username: string, options: { password?: string }, actor: Actor) {
+  /**
+   * `add` creates a new administrator (refused when the name exists); `reset` gives an existing
+   * one a new password, ends their sessions and turns off their second factor, since a reset is
+   * how someone who lost the phone gets back in.
+   */
+  async addOrReset(username: string, options: { password?: string; mode: 'add' | 'reset' }, actor: Actor) {
     const name = username.trim().toLowerCase();
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
       throw new ValidationError(
         `"${username}" is not a valid name: use letters, digits, dot, dash, underscore`,
       );
     }
+    const existing = await this.identities.findSystemAdmin(name);
+    if (options.mode === 'add' && existing) throw new ConflictError(`${name} exists; use reset`);
+    if (options.mode === 'reset' && !existing) throw new NotFoundError(`no system administrator ${name}`);
     const password = options.password ?? generatePassword();
     checkNewPassword(password);
     const passwordHash = await hashPassword(password);
-    const existing = await this.identities.findSystemAdmin(name);
     if (existing) {
-      await this.identities.updateSubject(existing, { passwordHash });
+      await this.identities.updateSubject(existing, {
+        passwordHash,
+        totpEnabled: false,
+        totpSecret: null,
+        totpLastStep: null,
+      });
+      await this.identities.replaceRecoveryCodes(existing, []);
       await this.identities.deleteSessionsOf(existing);
     } else {
       await this.identities.insertSystemAdmin(name, passwordHash, this.clock());

@@ -46,8 +46,8 @@ export interface UsageSource {
 export class TenantManagementService {
   constructor(
     private readonly deps: {
-      tenants: Pick<TenantService, 'createTenant' | 'findById'>;
-      repository: Pick<TenantRepository, 'findAll' | 'update' | 'deleteWithEverything'>;
+      tenants: Pick<TenantService, 'createTenant' | 'findById' | 'forgetKeys'>;
+      repository: Pick<TenantRepository, 'findAll' | 'findBySlug' | 'update' | 'deleteWithEverything'>;
       provisioner: AdminProvisioner;
       usage: UsageSource;
       audit: AuditRecorder;
@@ -73,9 +73,9 @@ export class TenantManagementService {
     const name = input.name.trim();
     if (!name)
       throw new ValidationError('a tenant needs a name', { issues: [{ path: 'name', message: 'required' }] });
-    const existing = await this.deps.repository.findAll();
-    if (existing.some((t) => t.slug === slug))
+    if (await this.deps.repository.findBySlug(slug)) {
       throw new ConflictError(`a tenant with the slug "${slug}" exists`);
+    }
     const tenant = await this.deps.tenants.createTenant(slug, name);
     if (input.quotas) await this.deps.repository.update(tenant.id, quotaColumns(input.quotas));
     const admin = await this.deps.provisioner.provisionAdmin(tenant.id, ctx.actor);
@@ -124,6 +124,7 @@ export class TenantManagementService {
       });
     }
     await this.deps.repository.deleteWithEverything(tenantId);
+    this.deps.tenants.forgetKeys(tenantId);
     await this.deps.deleteTenantBlobs(tenantId);
     await this.record(ctx, 'tenant.delete', tenant);
   }

@@ -52,7 +52,13 @@ export class TenantRepository {
     changes: Partial<Pick<Tenant, 'name' | 'status' | 'max_users' | 'max_mailboxes' | 'max_storage_bytes'>>,
   ): Promise<void> {
     if (Object.keys(changes).length === 0) return;
-    await this.db.updateTable('tenants').set(changes).where('id', '=', tenantId).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('tenants').set(changes).where('id', '=', tenantId).execute();
+      // Suspending ends every session at once; resuming does not bring them back.
+      if (changes.status === 'suspended') {
+        await trx.deleteFrom('sessions').where('tenant_id', '=', tenantId).execute();
+      }
+    });
   }
 
   /**
@@ -69,6 +75,18 @@ export class TenantRepository {
       await trx.deleteFrom('blobs').where('tenant_id', '=', tenantId).execute();
       await trx.deleteFrom('audit_log').where('tenant_id', '=', tenantId).execute();
       await trx.deleteFrom('audit_heads').where('tenant_id', '=', tenantId).execute();
+      // Second-factor rows name users by id only; a later user with a reused id must not inherit them.
+      const users = trx.selectFrom('users').select('id').where('tenant_id', '=', tenantId);
+      await trx
+        .deleteFrom('recovery_codes')
+        .where('realm', '=', 'tenant')
+        .where('subject_id', 'in', users)
+        .execute();
+      await trx
+        .deleteFrom('trusted_devices')
+        .where('realm', '=', 'tenant')
+        .where('subject_id', 'in', users)
+        .execute();
       // The rest (mailboxes, folders, users, groups, sessions, secrets, keys…) cascades.
       await trx.deleteFrom('tenants').where('id', '=', tenantId).execute();
     });

@@ -88,6 +88,11 @@ export class TenantService {
     return keyring;
   }
 
+  /** Drops a deleted tenant's cached keys: SQLite may give its id to the next tenant. */
+  forgetKeys(tenantId: number): void {
+    this.keyrings.delete(tenantId);
+  }
+
   /** Opens every tenant's keys, so a wrong master key fails at start rather than on first read. */
   async checkMasterKey(): Promise<void> {
     for (const tenant of await this.tenants.findAll()) await this.keyringFor(tenant.id);

@@ -7,7 +7,7 @@ export type UserRow = Selectable<UsersTable>;
 
 /** A user without credentials, with what Admin Access shows next to it. */
 export interface UserDetails {
-  user: Omit<UserRow, 'password_hash' | 'totp_secret'>;
+  user: Omit<UserRow, 'password_hash' | 'totp_secret' | 'totp_last_step'>;
   /** Primary first, then alphabetical. */
   addresses: Array<{ address: string; isPrimary: boolean }>;
   /** Sorted by name. */
@@ -325,11 +325,20 @@ export class UsersRepository {
         userId = existing.id;
         await trx
           .updateTable('users')
-          .set({ password_hash: admin.passwordHash, disabled: 0, provisioned: 1, updated_at: admin.now })
+          // A reset is how a locked-out admin gets back in: the lost phone's second factor goes too.
+          .set({
+            password_hash: admin.passwordHash,
+            disabled: 0,
+            provisioned: 1,
+            totp_enabled: 0,
+            totp_secret: null,
+            updated_at: admin.now,
+          })
           .where('tenant_id', '=', tenantId)
           .where('id', '=', userId)
           .execute();
         await deleteSessions(trx, tenantId, userId);
+        await deleteSecondFactorState(trx, userId);
       } else {
         ({ id: userId } = await trx
           .insertInto('users')

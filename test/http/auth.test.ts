@@ -50,7 +50,10 @@ describe('sign-in and sessions (system realm)', () => {
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body.message).toBe(unknown.body.message);
-    const log = await http.app.audit.listSystem({ action: 'auth.sign-in' });
+    const log = await http.app.audit.listSystem(
+      { actor: { kind: 'system', name: 'test' } },
+      { action: 'auth.sign-in' },
+    );
     expect(
       log.entries
         .filter((e) => e.outcome === 'failure')
@@ -166,8 +169,9 @@ describe('sign-in and sessions (system realm)', () => {
     expect(setup.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Postvault:admin\?/);
     expect(setup.body.qrCodeDataUrl).toMatch(/^data:image\/png;base64,/);
     expect((await client.post('/api/v1/system/auth/totp/enable', { code: '000000' })).status).toBe(400);
+    // Each code works once: enable with the previous step's, sign in with the current one.
     const enabled = await client.post('/api/v1/system/auth/totp/enable', {
-      code: codeFor(setup.body.secret),
+      code: codeFor(setup.body.secret, Date.now() - 30_000),
     });
     expect(enabled.status).toBe(200);
     const recoveryCodes: string[] = enabled.body.recoveryCodes;
@@ -258,9 +262,8 @@ describe('sign-in of tenant users', () => {
     const { credentials, admin } = await http.tenantWithAdmin('acme');
     const setup = await admin.post('/api/v1/auth/totp/setup');
     expect(setup.body.otpauthUri).toContain('admin%40acme');
-    expect((await admin.post('/api/v1/auth/totp/enable', { code: codeFor(setup.body.secret) })).status).toBe(
-      200,
-    );
+    const enable = { code: codeFor(setup.body.secret, Date.now() - 30_000) };
+    expect((await admin.post('/api/v1/auth/totp/enable', enable)).status).toBe(200);
     const client = http.client();
     const step1 = await client.post('/api/v1/auth/sign-in', {
       login: credentials.login,
@@ -278,7 +281,7 @@ describe('sign-in of tenant users', () => {
     const again = await http.client().post('/api/v1/auth/sign-in', {
       login: credentials.login,
       password: credentials.password,
-      totpCode: codeFor(setup.body.secret),
+      totpCode: codeFor(setup.body.secret, Date.now() + 30_000),
     });
     expect(again.status).toBe(200);
   });
@@ -295,5 +298,65 @@ describe('sign-in of tenant users', () => {
     };
     const opened = openForSystem(next, row.totp_secret, `totp:system:${row.id}`);
     expect(Buffer.from(opened).equals(Buffer.from(Secret.fromBase32(setup.body.secret).bytes))).toBe(true);
+  });
+
+  it('accepts a TOTP code once: the same code again is refused', async () => {
+    const { credentials, admin } = await http.tenantWithAdmin('acme');
+    const setup = await admin.post('/api/v1/auth/totp/setup');
+    // Enabling consumes the current step; sign in with the next one.
+    await admin.post('/api/v1/auth/totp/enable', { code: codeFor(setup.body.secret, Date.now() - 30_000) });
+    const code = codeFor(setup.body.secret);
+    const body = { login: credentials.login, password: credentials.password, totpCode: code };
+    expect((await http.client().post('/api/v1/auth/sign-in', body)).status).toBe(200);
+    expect((await http.client().post('/api/v1/auth/sign-in', body)).status).toBe(401);
+  });
+
+  it('counts a burst of parallel wrong passwords: the limit holds', async () => {
+    const { credentials } = await http.tenantWithAdmin('acme');
+    const attempts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        http
+          .client(`10.1.0.${i}`)
+          .post('/api/v1/auth/sign-in', { login: credentials.login, password: `wrong-${i}-xxxx` }),
+      ),
+    );
+    const statuses = attempts.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(6);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+    const right = await http.client('10.2.0.1').post('/api/v1/auth/sign-in', credentials);
+    expect(right.status).toBe(429);
+  });
+
+  it("writes failed sign-ins on a tenant's unknown accounts to that tenant's log", async () => {
+    const { admin } = await http.tenantWithAdmin('acme');
+    await http.client().post('/api/v1/auth/sign-in', { login: 'ghost@acme', password: 'whatever-xxxx' });
+    const auditors = await admin.post('/api/v1/admin/groups', {
+      name: 'Auditors',
+      roles: ['auditor'],
+      memberIds: [(await admin.get('/api/v1/auth/session')).body.user.id],
+    });
+    expect(auditors.status).toBe(201);
+    const log = await admin.get('/api/v1/audit?action=auth.sign-in&outcome=failure');
+    expect(log.body.entries.map((e: { actor: { name: string } }) => e.actor.name)).toEqual(['ghost@acme']);
+  });
+
+  it('system-admin reset turns off the second factor of someone who lost the phone', async () => {
+    const client = await http.systemClient();
+    const setup = await client.post('/api/v1/system/auth/totp/setup');
+    await client.post('/api/v1/system/auth/totp/enable', { code: codeFor(setup.body.secret) });
+    expect((await http.client().post('/api/v1/system/auth/sign-in', SYSTEM_ADMIN)).body.code).toBe(
+      'TOTP_REQUIRED',
+    );
+    await http.app.systemAdmins.addOrReset(
+      'admin',
+      { password: 'a-fresh-password', mode: 'reset' },
+      { kind: 'system', name: 'test' },
+    );
+    const signIn = await http.client().post('/api/v1/system/auth/sign-in', {
+      username: 'admin',
+      password: 'a-fresh-password',
+    });
+    expect(signIn.status).toBe(200);
+    expect(signIn.body.user.totpEnabled).toBe(false);
   });
 });

@@ -69,6 +69,8 @@ describe('System console API', () => {
     });
     expect(refused.status).toBe(403);
     await system.post(`/api/v1/system/tenants/${tenant.id}/resume`);
+    // Resuming does not bring the old sessions back.
+    expect((await admin.get('/api/v1/auth/session')).status).toBe(401);
     await http.client().signInTenant(credentials.login, credentials.password);
   });
 

@@ -311,7 +311,8 @@ describe('AuditLogService', () => {
   it("shows only the caller's tenant chain", async () => {
     const page = await audit.list({ ...auditor, tenantId: globex }, {});
     expect(page.entries.map((e) => e.actor.name)).toEqual(['alice@globex']);
-    expect((await audit.listSystem({})).entries).toEqual([]);
+    expect((await audit.listSystem({ actor: { kind: 'system', name: 'test' } })).entries).toEqual([]);
+    await expect(audit.listSystem({ actor: auditor.actor })).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it('refuses readers and admins without the Auditor role, and lets system administrators in', async () => {

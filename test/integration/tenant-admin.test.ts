@@ -1060,7 +1060,7 @@ describe('tenant administration', () => {
       for (const [i, id] of ids.entries()) {
         await db.updateTable('messages').set({ archived_at: archivedAt[i]! }).where('id', '=', id).execute();
       }
-      // Back-dated rows: rebuild the hourly counters from them, as migration 0006 does.
+      // Back-dated rows: rebuild the hourly counters from them, as migration 0005 does.
       app.database.sqlite.exec(`delete from volume_hourly;
         insert into volume_hourly (tenant_id, hour, messages, bytes)
         select m.tenant_id, m.archived_at / 3600000, count(*), sum(c.size)

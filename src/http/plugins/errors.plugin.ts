@@ -57,12 +57,13 @@ export function toErrorBody(error: unknown): ErrorBody {
     };
   }
   if (error instanceof PostvaultError) {
-    const [, statusCode, code] = MAPPING.find(([type]) => error instanceof type) ?? [
-      PostvaultError,
-      500,
-      'INTERNAL',
-    ];
-    return { statusCode, code, message: error.message, ...(error.details && { details: error.details }) };
+    const mapped = MAPPING.find(([type]) => error instanceof type);
+    // An unmapped error is a bug: its message may name internals, so the answer stays generic.
+    if (mapped) {
+      const [, statusCode, code] = mapped;
+      return { statusCode, code, message: error.message, ...(error.details && { details: error.details }) };
+    }
+    return { statusCode: 500, code: 'INTERNAL', message: 'internal error; the server log has the details' };
   }
   const fastifyError = error as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {

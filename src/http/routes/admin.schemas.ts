@@ -104,7 +104,7 @@ export const SecretCreateBody = z.object({
   certificatePassword: z.string().max(4096).optional(),
 });
 
-export const SecretUpdateBody = SecretCreateBody.omit({ kind: true }).partial();
+export const SecretUpdateBody = SecretCreateBody.partial();
 
 const Volume = z.object({ messages: z.number(), bytes: z.number() });
 

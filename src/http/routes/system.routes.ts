@@ -134,9 +134,6 @@ export const systemRoutes: FastifyPluginAsyncZod<{
         response: { 200: AuditEntriesSchema },
       },
     },
-    async (request) => {
-      authOf(request);
-      return audit.listSystem(request.query);
-    },
+    async (request) => audit.listSystem(authOf(request), request.query),
   );
 };
