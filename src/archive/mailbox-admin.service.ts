@@ -1,5 +1,5 @@
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidField, NotFoundError } from '../core/errors.js';
 import type { ArchiveMailbox, Tenant } from '../db/schema.js';
 import { requireRole, type AuthContext } from '../tenancy/access.js';
 import { normalizeAddress, normalizeAddresses } from '../tenancy/domains.service.js';
@@ -51,20 +51,16 @@ export interface MailboxAdminServiceDeps {
 
 const MAX_NAME = 200;
 
-function invalid(path: string, message: string): never {
-  throw new ValidationError(message, { issues: [{ path, message }] });
-}
-
 function normalizeMailboxName(input: string): string {
   const name = input.trim();
-  if (!name) invalid('name', 'a mailbox name is required');
-  if (name.length > MAX_NAME) invalid('name', `a mailbox name has at most ${MAX_NAME} characters`);
+  if (!name) invalidField('name', 'a mailbox name is required');
+  if (name.length > MAX_NAME) invalidField('name', `a mailbox name has at most ${MAX_NAME} characters`);
   return name;
 }
 
 function checkKind(kind: string): MailboxKind {
   if (!(MAILBOX_KINDS as readonly string[]).includes(kind)) {
-    invalid('kind', `"${kind}" is not a mailbox kind; kinds are ${MAILBOX_KINDS.join(', ')}`);
+    invalidField('kind', `"${kind}" is not a mailbox kind; kinds are ${MAILBOX_KINDS.join(', ')}`);
   }
   return kind as MailboxKind;
 }
@@ -235,14 +231,14 @@ export class MailboxAdminService {
   private async checkOwners(tenantId: number, ids: readonly number[]): Promise<number[]> {
     const known = await this.deps.users.findExistingIds(tenantId, [...new Set(ids)]);
     const index = ids.findIndex((id) => !known.has(id));
-    if (index >= 0) invalid(`ownerIds.${index}`, `user ${ids[index]} does not exist`);
+    if (index >= 0) invalidField(`ownerIds.${index}`, `user ${ids[index]} does not exist`);
     return [...new Set(ids)];
   }
 
   private async checkGroups(tenantId: number, ids: readonly number[]): Promise<number[]> {
     const known = await this.deps.groups.findExistingIds(tenantId, [...new Set(ids)]);
     const index = ids.findIndex((id) => !known.has(id));
-    if (index >= 0) invalid(`sharedGroupIds.${index}`, `group ${ids[index]} does not exist`);
+    if (index >= 0) invalidField(`sharedGroupIds.${index}`, `group ${ids[index]} does not exist`);
     return [...new Set(ids)];
   }
 

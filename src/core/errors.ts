@@ -29,6 +29,11 @@ export class ValidationError extends PostvaultError {
   override name = 'ValidationError';
 }
 
+/** A ValidationError about one input field, in the shape the API reports (`details.issues`). */
+export function invalidField(path: string, message: string): never {
+  throw new ValidationError(message, { issues: [{ path, message }] });
+}
+
 /** Worth retrying later: a full disk, a locked database, an unreachable peer. */
 export class TemporaryError extends PostvaultError {
   override name = 'TemporaryError';

@@ -14,7 +14,7 @@ import { openForSystem, openForTenant, sealForSystem, sealForTenant } from '../c
 import type { Realm, Role } from '../db/schema.js';
 import type { Actor, AuthContext } from './access.js';
 import type { IdentityRepository, Subject } from './identity.repository.js';
-import { decoyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import { checkPasswordRule, decoyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import type { TenantService } from './tenant.service.js';
 
@@ -277,7 +277,7 @@ export class AuthService {
         issues: [{ path: 'currentPassword', message: 'the current password is wrong' }],
       });
     }
-    checkNewPassword(input.newPassword);
+    checkPasswordRule(input.newPassword);
     await this.deps.identities.updateSubject(subject, {
       passwordHash: await hashPassword(input.newPassword),
     });
@@ -433,14 +433,6 @@ export class AuthService {
       ip: client.ip,
       action,
       outcome,
-    });
-  }
-}
-
-export function checkNewPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new ValidationError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`, {
-      issues: [{ path: 'newPassword', message: `at least ${MIN_PASSWORD_LENGTH} characters` }],
     });
   }
 }

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidField, NotFoundError } from '../core/errors.js';
 import type { IdentityOrigin } from '../db/schema.js';
 import { requireRole, type AuthContext } from './access.js';
 import type { DomainRow, DomainsRepository } from './domains.repository.js';
@@ -40,8 +40,7 @@ export function canonicalDomainName(input: string): string | null {
 export function normalizeDomainName(input: string, path = 'name'): string {
   const name = canonicalDomainName(input);
   if (!name) {
-    const message = `"${input}" is not a valid domain name`;
-    throw new ValidationError(message, { issues: [{ path, message }] });
+    invalidField(path, `"${input}" is not a valid domain name`);
   }
   return name;
 }
@@ -57,8 +56,7 @@ export function normalizeAddress(input: string, path = 'address'): string {
   const domain = at > 0 ? canonicalDomainName(trimmed.slice(at + 1)) : null;
   const address = `${local}@${domain}`;
   if (!domain || local.length > 64 || !LOCAL_PART.test(local) || address.length > 254) {
-    const message = `"${input}" is not a valid email address`;
-    throw new ValidationError(message, { issues: [{ path, message }] });
+    invalidField(path, `"${input}" is not a valid email address`);
   }
   return address;
 }

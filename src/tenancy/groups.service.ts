@@ -1,5 +1,5 @@
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidField, NotFoundError } from '../core/errors.js';
 import { ROLES, type IdentityOrigin, type Role } from '../db/schema.js';
 import { requireRole, type AuthContext } from './access.js';
 import type { GroupDetails, GroupsRepository } from './groups.repository.js';
@@ -43,21 +43,17 @@ export interface GroupsServiceDeps {
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 1000;
 
-function invalid(path: string, message: string): never {
-  throw new ValidationError(message, { issues: [{ path, message }] });
-}
-
 function normalizeGroupName(input: string): string {
   const name = input.trim();
-  if (!name) invalid('name', 'a group name is required');
-  if (name.length > MAX_NAME) invalid('name', `a group name has at most ${MAX_NAME} characters`);
+  if (!name) invalidField('name', 'a group name is required');
+  if (name.length > MAX_NAME) invalidField('name', `a group name has at most ${MAX_NAME} characters`);
   return name;
 }
 
 function normalizeDescription(input: string): string {
   const description = input.trim();
   if (description.length > MAX_DESCRIPTION) {
-    invalid('description', `a description has at most ${MAX_DESCRIPTION} characters`);
+    invalidField('description', `a description has at most ${MAX_DESCRIPTION} characters`);
   }
   return description;
 }
@@ -66,7 +62,7 @@ function normalizeDescription(input: string): string {
 export function normalizeRoles(input: readonly string[]): Role[] {
   input.forEach((role, i) => {
     if (!(ROLES as readonly string[]).includes(role)) {
-      invalid(`roles.${i}`, `"${role}" is not a role; roles are ${ROLES.join(', ')}`);
+      invalidField(`roles.${i}`, `"${role}" is not a role; roles are ${ROLES.join(', ')}`);
     }
   });
   return ROLES.filter((role) => input.includes(role));
@@ -201,7 +197,7 @@ export class GroupsService {
     const unique = [...new Set(ids)];
     const known = await this.deps.users.findExistingIds(tenantId, unique);
     const index = ids.findIndex((id) => !known.has(id));
-    if (index >= 0) invalid(`memberIds.${index}`, `user ${ids[index]} does not exist`);
+    if (index >= 0) invalidField(`memberIds.${index}`, `user ${ids[index]} does not exist`);
     return unique;
   }
 

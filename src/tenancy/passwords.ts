@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
+import { invalidField } from '../core/errors.js';
 
 /**
  * argon2id with the OWASP-recommended minimum (19 MiB, 2 passes, 1 lane). @node-rs/argon2 runs on
@@ -28,6 +29,13 @@ export function decoyPasswordHash(): Promise<string> {
 }
 
 export const MIN_PASSWORD_LENGTH = 10;
+
+/** The one password rule, for every place a password is chosen; `field` names the input. */
+export function checkPasswordRule(password: string, field = 'newPassword'): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    invalidField(field, `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+}
 
 /** 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I): about 115 bits. */
 export function generatePassword(length = 20): string {

@@ -1,5 +1,5 @@
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidField, NotFoundError } from '../core/errors.js';
 import { openForTenant, sealForTenant } from '../core/sealed.js';
 import { requireRole, type AuthContext } from './access.js';
 import type { SecretRow, SecretsRepository, SecretSummaryRow } from './secrets.repository.js';
@@ -70,20 +70,16 @@ const MAX_NAME = 200;
 const MAX_FIELD = 4096;
 const MAX_CERTIFICATE = 1024 * 1024;
 
-function invalid(path: string, message: string): never {
-  throw new ValidationError(message, { issues: [{ path, message }] });
-}
-
 function normalizeName(input: string): string {
   const name = input.trim();
-  if (!name) invalid('name', 'a secret name is required');
-  if (name.length > MAX_NAME) invalid('name', `a secret name has at most ${MAX_NAME} characters`);
+  if (!name) invalidField('name', 'a secret name is required');
+  if (name.length > MAX_NAME) invalidField('name', `a secret name has at most ${MAX_NAME} characters`);
   return name;
 }
 
 function checkKind(kind: string): SecretKind {
   if (!(SECRET_KINDS as readonly string[]).includes(kind)) {
-    invalid('kind', `"${kind}" is not a secret kind; kinds are ${SECRET_KINDS.join(', ')}`);
+    invalidField('kind', `"${kind}" is not a secret kind; kinds are ${SECRET_KINDS.join(', ')}`);
   }
   return kind as SecretKind;
 }
@@ -91,7 +87,8 @@ function checkKind(kind: string): SecretKind {
 function normalizeUsername(input: string | null | undefined): string | null | undefined {
   if (input === undefined || input === null) return input;
   const username = input.trim();
-  if (username.length > MAX_FIELD) invalid('username', `a user name has at most ${MAX_FIELD} characters`);
+  if (username.length > MAX_FIELD)
+    invalidField('username', `a user name has at most ${MAX_FIELD} characters`);
   return username || null;
 }
 
@@ -104,15 +101,16 @@ export function certificateFormat(certificate: string): 'pem' | 'pfx' | null {
 }
 
 function checkPassword(password: string): string {
-  if (!password) invalid('password', 'the password cannot be empty');
-  if (password.length > MAX_FIELD) invalid('password', `a password has at most ${MAX_FIELD} characters`);
+  if (!password) invalidField('password', 'the password cannot be empty');
+  if (password.length > MAX_FIELD) invalidField('password', `a password has at most ${MAX_FIELD} characters`);
   return password;
 }
 
 function checkCertificate(certificate: string): string {
-  if (certificate.length > MAX_CERTIFICATE) invalid('certificate', 'the certificate is larger than 1 MiB');
+  if (certificate.length > MAX_CERTIFICATE)
+    invalidField('certificate', 'the certificate is larger than 1 MiB');
   if (!certificateFormat(certificate)) {
-    invalid('certificate', 'the certificate must be PEM text or a base64-encoded PFX (PKCS#12) file');
+    invalidField('certificate', 'the certificate must be PEM text or a base64-encoded PFX (PKCS#12) file');
   }
   return certificate.trim();
 }
@@ -121,23 +119,23 @@ function checkCertificate(certificate: string): string {
 function materialFor(kind: SecretKind, input: UpdateSecretInput, current: Material | undefined): Material {
   if (kind === 'password') {
     if (input.certificate !== undefined || input.certificatePassword !== undefined) {
-      invalid('certificate', 'a password secret has no certificate');
+      invalidField('certificate', 'a password secret has no certificate');
     }
     const password = input.password ?? (current && 'password' in current ? current.password : undefined);
-    if (password === undefined) invalid('password', 'a password secret needs a password');
+    if (password === undefined) invalidField('password', 'a password secret needs a password');
     return { password: checkPassword(password) };
   }
   if (input.password !== undefined)
-    invalid('password', 'a certificate secret has no password; use certificatePassword');
+    invalidField('password', 'a certificate secret has no password; use certificatePassword');
   const stored = current && 'certificate' in current ? current : undefined;
   const certificate = input.certificate ?? stored?.certificate;
-  if (certificate === undefined) invalid('certificate', 'a certificate secret needs a certificate');
+  if (certificate === undefined) invalidField('certificate', 'a certificate secret needs a certificate');
   const certificatePassword =
     input.certificatePassword === undefined
       ? (stored?.certificatePassword ?? null)
       : input.certificatePassword || null;
   if (certificatePassword && certificatePassword.length > MAX_FIELD) {
-    invalid('certificatePassword', `a password has at most ${MAX_FIELD} characters`);
+    invalidField('certificatePassword', `a password has at most ${MAX_FIELD} characters`);
   }
   return { certificate: checkCertificate(certificate), certificatePassword };
 }

@@ -2,9 +2,8 @@ import type { AuditRecorder } from '../compliance/audit-log.types.js';
 import { SYSTEM_AUDIT_CHAIN } from '../compliance/audit-log.types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Actor } from './access.js';
-import { checkNewPassword } from './auth.service.js';
 import type { IdentityRepository } from './identity.repository.js';
-import { generatePassword, hashPassword } from './passwords.js';
+import { checkPasswordRule, generatePassword, hashPassword } from './passwords.js';
 
 export const FIRST_SYSTEM_ADMIN = 'admin';
 
@@ -55,7 +54,7 @@ export class SystemAdminService {
     if (options.mode === 'add' && existing) throw new ConflictError(`${name} exists; use reset`);
     if (options.mode === 'reset' && !existing) throw new NotFoundError(`no system administrator ${name}`);
     const password = options.password ?? generatePassword();
-    checkNewPassword(password);
+    checkPasswordRule(password, 'password');
     const passwordHash = await hashPassword(password);
     if (existing) {
       await this.identities.updateSubject(existing, {

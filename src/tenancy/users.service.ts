@@ -1,9 +1,9 @@
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, invalidField, NotFoundError } from '../core/errors.js';
 import type { IdentityOrigin, Role, Tenant } from '../db/schema.js';
 import { requireRole, requireSystemAdmin, type Actor, type AuthContext } from './access.js';
 import { normalizeAddress, normalizeAddresses } from './domains.service.js';
-import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
+import { checkPasswordRule, generatePassword, hashPassword } from './passwords.js';
 import type { TenantUsageRepository } from './tenant-usage.repository.js';
 import {
   PROVISIONED_ADMIN_NAME,
@@ -75,14 +75,10 @@ const MAX_DISPLAY_NAME = 200;
 
 export const LAST_ADMIN_MESSAGE = 'the last administrator cannot be removed';
 
-function invalid(path: string, message: string): never {
-  throw new ValidationError(message, { issues: [{ path, message }] });
-}
-
 export function normalizeUserName(input: string): string {
   const name = input.trim().toLowerCase();
   if (!USER_NAME.test(name)) {
-    invalid(
+    invalidField(
       'name',
       `user name "${input}" must be 1 to 64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit`,
     );
@@ -92,17 +88,11 @@ export function normalizeUserName(input: string): string {
 
 function normalizeDisplayName(input: string): string {
   const displayName = input.trim();
-  if (!displayName) invalid('displayName', 'the display name cannot be empty');
+  if (!displayName) invalidField('displayName', 'the display name cannot be empty');
   if (displayName.length > MAX_DISPLAY_NAME) {
-    invalid('displayName', `the display name is longer than ${MAX_DISPLAY_NAME} characters`);
+    invalidField('displayName', `the display name is longer than ${MAX_DISPLAY_NAME} characters`);
   }
   return displayName;
-}
-
-function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    invalid('password', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
 }
 
 /**
@@ -154,7 +144,7 @@ export class UsersService {
     requireRole(ctx, 'admin', 'creating a user');
     const name = normalizeUserName(input.name);
     const displayName = input.displayName === undefined ? name : normalizeDisplayName(input.displayName);
-    if (input.password !== undefined) checkPassword(input.password);
+    if (input.password !== undefined) checkPasswordRule(input.password, 'password');
     const addresses = resolveAddresses(input.primaryAddress, input.addresses ?? [], []);
     const tenant = await this.tenant(ctx.tenantId);
     if (tenant.max_users !== null && (await this.deps.users.count(ctx.tenantId)) >= tenant.max_users) {
