@@ -5,18 +5,12 @@ import type { Tenant } from '../db/schema.js';
 import { type AuthContext, requireSystemAdmin } from './access.js';
 import type { TenantRepository } from './tenant.repository.js';
 import type { TenantService } from './tenant.service.js';
+import type { TenantUsage } from './tenant-usage.repository.js';
 
 export interface TenantQuotas {
   maxUsers: number | null;
   maxMailboxes: number | null;
   maxStorageBytes: number | null;
-}
-
-export interface TenantUsage {
-  users: number;
-  mailboxes: number;
-  messages: number;
-  storageBytes: number;
 }
 
 export interface TenantSummary {
