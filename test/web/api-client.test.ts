@@ -55,6 +55,7 @@ describe('api client', () => {
       method: 'POST',
       body: { login: 'a@b', password: 'x' },
       withoutCsrf: true,
+      signIn: true,
     });
     expect(headersOf(sent[0]!)['x-csrf-token']).toBeUndefined();
   });
@@ -101,17 +102,20 @@ describe('api client', () => {
       json(401, { code: 'UNAUTHENTICATED', message: 'signed out' }),
       json(401, { code: 'TOTP_REQUIRED', message: 'code' }),
       json(401, { code: 'UNAUTHENTICATED', message: 'wrong password' }),
+      json(401, { code: 'UNAUTHENTICATED', message: 'signed out' }),
     );
     const onUnauthenticated = vi.fn();
     const api = createApiClient({ csrfToken: () => 't', onUnauthenticated });
     await api('/api/v1/admin/users').catch(() => undefined);
     expect(onUnauthenticated).toHaveBeenCalledTimes(1);
-    const totp = (await api('/api/v1/auth/sign-in', { method: 'POST', withoutCsrf: true }).catch(
-      (e: unknown) => e,
-    )) as ApiError;
+    const signIn = { method: 'POST', withoutCsrf: true, signIn: true } as const;
+    const totp = (await api('/api/v1/auth/sign-in', signIn).catch((e: unknown) => e)) as ApiError;
     expect(totp.code).toBe('TOTP_REQUIRED');
-    await api('/api/v1/auth/sign-in', { method: 'POST', withoutCsrf: true }).catch(() => undefined);
+    await api('/api/v1/auth/sign-in', signIn).catch(() => undefined);
     expect(onUnauthenticated).toHaveBeenCalledTimes(1);
+    // Without the CSRF token alone a request is no sign-in: its 401 is a lost session.
+    await api('/x', { method: 'POST', withoutCsrf: true }).catch(() => undefined);
+    expect(onUnauthenticated).toHaveBeenCalledTimes(2);
   });
 
   it('gives a code to answers without a JSON body and to network failures', async () => {

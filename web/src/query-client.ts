@@ -1,9 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
-import { ApiError } from './shared/api/client';
+import { isApiError } from './shared/api/client';
 
 /** Client errors (4xx) are answers, not hiccups: they are not retried. */
 function shouldRetry(failureCount: number, error: unknown): boolean {
-  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  if (isApiError(error) && error.status >= 400 && error.status < 500) return false;
   return failureCount < 2;
 }
 
@@ -11,7 +11,9 @@ export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: { retry: shouldRetry, refetchOnWindowFocus: false, staleTime: 10_000 },
-      mutations: { retry: false },
+      // A finished mutation is dropped at once: its variables and answer may hold passwords, secrets,
+      // generated passwords, TOTP secrets or recovery codes, which must not linger in memory.
+      mutations: { retry: false, gcTime: 0 },
     },
   });
 }

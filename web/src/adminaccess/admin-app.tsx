@@ -5,6 +5,7 @@ import { RequireSession } from '../shared/auth/require-session';
 import { NotFoundPage } from '../shared/components/not-found-page';
 import { AppLayout } from '../shared/layout/app-layout';
 import type { NavSection } from '../shared/layout/nav';
+import { sectionRoutes } from '../shared/layout/section-routes';
 import { RealmProvider, TENANT_REALM } from '../shared/session/realm-context';
 import { hasRole, useCurrentSession } from '../shared/session/session.hooks';
 import { TenantAuditPage } from './audit-page';
@@ -15,6 +16,7 @@ import { GroupsPage } from './groups/groups-page';
 import { MailboxesPage } from './mailboxes/mailboxes-page';
 import { NoAccessPage } from './no-access-page';
 import { SecretsPage } from './secrets/secrets-page';
+import { UserManagementLayout } from './user-management-layout';
 import { UserDetailPage } from './users/user-detail-page';
 import { UsersPage } from './users/users-page';
 
@@ -24,7 +26,8 @@ const BASE = '/adminaccess';
  * Admin Access's main menu and routes, in menu order. A later section (Directory services, Journal
  * endpoints, Archiving profiles, Folder synchronizations, Schedules, Process log, Compliance, Sending
  * mails, Setup wizard) is one more entry in this list: id, label (a literal key under "nav" in
- * en.json and de.json), icon, the path its menu entry opens, the roles that see it, and its routes.
+ * en.json and de.json), icon, the path its menu entry opens, the roles that see it, its routes and,
+ * optionally, a layout around them.
  */
 export const ADMIN_SECTIONS: readonly NavSection[] = [
   {
@@ -41,6 +44,8 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
     icon: IconUsers,
     to: 'users',
     roles: ['admin'],
+    // The heading and the Users, Groups and Domains links, around all five pages.
+    layout: <UserManagementLayout />,
     routes: [
       { path: 'users', element: <UsersPage /> },
       { path: 'users/:userId', element: <UserDetailPage /> },
@@ -96,11 +101,7 @@ function AdminRoutes({ faceName }: { faceName: string }) {
     <AppLayout faceName={faceName} base={BASE} sections={sections}>
       <Routes>
         <Route index element={<Navigate to={home} replace />} />
-        {sections.flatMap((section) =>
-          section.routes.map((route) => (
-            <Route key={`${section.id}:${route.path}`} path={route.path} element={route.element} />
-          )),
-        )}
+        {sectionRoutes(sections)}
         <Route path="*" element={<NotFoundPage home={`${BASE}/${home}`} />} />
       </Routes>
     </AppLayout>

@@ -10,6 +10,7 @@ import type {
   SecretKind,
   User,
 } from '../shared/api/types';
+import { auditKeys } from '../shared/audit/audit-keys';
 import { useApi } from '../shared/session/realm-context';
 
 const BASE = '/api/v1/admin';
@@ -29,11 +30,16 @@ export const adminKeys = {
 
 /**
  * After any change everything of Admin Access is refetched: users show their groups and roles,
- * groups their members, mailboxes their owners, the dashboard all of it. The lists are small.
+ * groups their members, mailboxes their owners, the dashboard all of it. The lists are small. The
+ * audit log too: the change is its newest entry.
  */
 function useInvalidateAdmin() {
   const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: adminKeys.all });
+  return () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: adminKeys.all }),
+      queryClient.invalidateQueries({ queryKey: auditKeys.all }),
+    ]);
 }
 
 export function useDashboard() {
@@ -102,20 +108,24 @@ export function useUpdateUser() {
 export function useDeleteUser() {
   const api = useApi();
   const queryClient = useQueryClient();
+  const invalidate = useInvalidateAdmin();
   return useMutation({
     mutationFn: (id: number) => api<void>(`${BASE}/users/${id}`, { method: 'DELETE' }),
     onSuccess: (_answer, id) => {
       queryClient.removeQueries({ queryKey: adminKeys.user(id) });
-      return queryClient.invalidateQueries({ queryKey: adminKeys.all });
+      return invalidate();
     },
   });
 }
 
 export function useResetUserPassword() {
   const api = useApi();
+  const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: number) =>
       api<{ password: string }>(`${BASE}/users/${id}/reset-password`, { method: 'POST' }),
+    // Nothing shown of the user changes; the audit log has a new entry.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: auditKeys.all }),
   });
 }
 
@@ -187,11 +197,12 @@ export function useSetGroupRoles() {
 export function useDeleteGroup() {
   const api = useApi();
   const queryClient = useQueryClient();
+  const invalidate = useInvalidateAdmin();
   return useMutation({
     mutationFn: (id: number) => api<void>(`${BASE}/groups/${id}`, { method: 'DELETE' }),
     onSuccess: (_answer, id) => {
       queryClient.removeQueries({ queryKey: adminKeys.group(id) });
-      return queryClient.invalidateQueries({ queryKey: adminKeys.all });
+      return invalidate();
     },
   });
 }

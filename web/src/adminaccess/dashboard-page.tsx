@@ -3,6 +3,7 @@ import {
   Anchor,
   Badge,
   Card,
+  Grid,
   Group,
   List,
   SimpleGrid,
@@ -21,11 +22,11 @@ import type { Dashboard, Inconsistency, VolumeFigure } from '../shared/api/types
 import { PageHeader } from '../shared/components/page-header';
 import { QueryStates } from '../shared/components/query-states';
 import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
-import { useFormat } from '../shared/format';
+import { useFormat, type Format } from '../shared/format';
 import { useDashboard } from './admin.api';
 
 /** The sentence for an inconsistency, with its parameters. */
-export function inconsistencyText(t: TFunction, item: Inconsistency): string {
+export function inconsistencyText(t: TFunction, format: Format, item: Inconsistency): string {
   const params = item.params ?? {};
   switch (item.code) {
     case 'ONLY_PROVISIONED_ADMIN':
@@ -37,7 +38,8 @@ export function inconsistencyText(t: TFunction, item: Inconsistency): string {
     case 'JOURNAL_ENDPOINT_SILENT':
       return t('inconsistencies.JOURNAL_ENDPOINT_SILENT', { name: params.name ?? params.endpointId });
     case 'STORAGE_ABOVE_90':
-      return t('inconsistencies.STORAGE_ABOVE_90', { percent: params.percent });
+      // `percent` is a percentage (e.g. 93.4); the formatter takes a fraction.
+      return t('inconsistencies.STORAGE_ABOVE_90', { percent: format.percent(Number(params.percent) / 100) });
     default:
       return t('inconsistencies.unknown', { code: item.code });
   }
@@ -111,7 +113,7 @@ function DashboardView({ data }: { data: Dashboard }) {
             data-testid="inconsistencies"
           >
             {inconsistencies.map((item, index) => {
-              const text = inconsistencyText(t, item);
+              const text = inconsistencyText(t, format, item);
               return (
                 <List.Item key={`${item.code}:${index}`}>
                   <Group gap="sm" wrap="wrap">
@@ -150,84 +152,87 @@ function DashboardView({ data }: { data: Dashboard }) {
         <Stat label={t('dashboard.messages')} value={format.number(counts.messages)} />
       </SimpleGrid>
 
-      <SimpleGrid cols={{ base: 1, lg: 3 }}>
-        <Card withBorder component="section" aria-labelledby="volume-title" style={{ gridColumn: 'span 2' }}>
-          <Title order={2} size="h4" mb="sm" id="volume-title">
-            {t('dashboard.volume')}
-          </Title>
-          <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
-            <Figure label={t('dashboard.last24h')} value={figure(volume.last24h)} />
-            <Figure label={t('dashboard.last30d')} value={figure(volume.last30d)} />
-            <Figure label={t('dashboard.allTime')} value={figure(volume.allTime)} />
-          </SimpleGrid>
-          <div role="img" aria-label={t('dashboard.chartLabel')}>
-            <BarChart
-              h={220}
-              data={chartData}
-              dataKey="day"
-              series={[{ name: 'messages', label: t('dashboard.messages'), color: 'blue.6' }]}
-              tickLine="y"
-              gridAxis="y"
-            />
-          </div>
-          <Table className="pv-visually-hidden">
-            <caption>{t('dashboard.chartLabel')}</caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('dashboard.day')}</Table.Th>
-                <Table.Th>{t('dashboard.messages')}</Table.Th>
-                <Table.Th>{t('dashboard.size')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {volume.daily.map((day) => (
-                <Table.Tr key={day.day}>
-                  <Table.Td>{day.day}</Table.Td>
-                  <Table.Td>{format.number(day.messages)}</Table.Td>
-                  <Table.Td>{format.bytes(day.bytes)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Card>
-
-        <Card withBorder component="section" aria-labelledby="jobs-title">
-          <Title order={2} size="h4" mb="sm" id="jobs-title">
-            {t('dashboard.jobs')}
-          </Title>
-          {jobs === null ? (
-            <Text c="dimmed" data-testid="jobs-not-available">
-              {t('dashboard.jobsNotAvailable')}
-            </Text>
-          ) : (
-            <Stack gap="xs">
-              <Figure label={t('dashboard.jobsRunning')} value={format.number(jobs.running)} />
-              <Figure
-                label={t('dashboard.jobsFailed24h')}
-                value={
-                  <Text span c={jobs.failed24h > 0 ? 'red' : undefined} fw={600}>
-                    {format.number(jobs.failed24h)}
-                  </Text>
-                }
+      <Grid>
+        <Grid.Col span={{ base: 12, lg: 8 }}>
+          <Card withBorder component="section" aria-labelledby="volume-title" h="100%">
+            <Title order={2} size="h4" mb="sm" id="volume-title">
+              {t('dashboard.volume')}
+            </Title>
+            <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
+              <Figure label={t('dashboard.last24h')} value={figure(volume.last24h)} />
+              <Figure label={t('dashboard.last30d')} value={figure(volume.last30d)} />
+              <Figure label={t('dashboard.allTime')} value={figure(volume.allTime)} />
+            </SimpleGrid>
+            <div role="img" aria-label={t('dashboard.chartLabel')}>
+              <BarChart
+                h={220}
+                data={chartData}
+                dataKey="day"
+                series={[{ name: 'messages', label: t('dashboard.messages'), color: 'blue.6' }]}
+                tickLine="y"
+                gridAxis="y"
               />
-            </Stack>
-          )}
-        </Card>
-      </SimpleGrid>
+            </div>
+            <Table className="pv-visually-hidden">
+              <caption>{t('dashboard.chartLabel')}</caption>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('dashboard.day')}</Table.Th>
+                  <Table.Th>{t('dashboard.messages')}</Table.Th>
+                  <Table.Th>{t('dashboard.size')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {volume.daily.map((day) => (
+                  <Table.Tr key={day.day}>
+                    <Table.Td>{day.day}</Table.Td>
+                    <Table.Td>{format.number(day.messages)}</Table.Td>
+                    <Table.Td>{format.bytes(day.bytes)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Card>
+        </Grid.Col>
+
+        <Grid.Col span={{ base: 12, lg: 4 }}>
+          <Card withBorder component="section" aria-labelledby="jobs-title" h="100%">
+            <Title order={2} size="h4" mb="sm" id="jobs-title">
+              {t('dashboard.jobs')}
+            </Title>
+            {jobs === null ? (
+              <Text c="dimmed" data-testid="jobs-not-available">
+                {t('dashboard.jobsNotAvailable')}
+              </Text>
+            ) : (
+              <Stack gap="xs">
+                <Figure label={t('dashboard.jobsRunning')} value={format.number(jobs.running)} />
+                <Figure
+                  label={t('dashboard.jobsFailed24h')}
+                  value={
+                    <Text span c={jobs.failed24h > 0 ? 'red' : undefined} fw={600}>
+                      {format.number(jobs.failed24h)}
+                    </Text>
+                  }
+                />
+              </Stack>
+            )}
+          </Card>
+        </Grid.Col>
+      </Grid>
     </Stack>
   );
 }
 
+/** Only a path inside Admin Access becomes a link; anything else the server might send is not followed. */
+function isAdminAccessPath(link: string): boolean {
+  return (link === '/adminaccess' || link.startsWith('/adminaccess/')) && !link.split(/[/\\]/).includes('..');
+}
+
 function InconsistencyLink({ link, label, children }: { link: string; label: string; children: ReactNode }) {
-  if (link.startsWith('/')) {
-    return (
-      <Anchor component={Link} to={link} size="sm" aria-label={label}>
-        {children}
-      </Anchor>
-    );
-  }
+  if (!isAdminAccessPath(link)) return null;
   return (
-    <Anchor href={link} size="sm" aria-label={label}>
+    <Anchor component={Link} to={link} size="sm" aria-label={label}>
       {children}
     </Anchor>
   );

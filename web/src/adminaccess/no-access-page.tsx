@@ -1,7 +1,8 @@
-import { Anchor, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../shared/components/error-alert';
+import { useDocumentTitle } from '../shared/document-title';
 import { LanguageSwitcher } from '../shared/layout/language-switcher';
 import { useCurrentSession, useSignOut } from '../shared/session/session.hooks';
 
@@ -10,6 +11,7 @@ export function NoAccessPage() {
   const { t } = useTranslation();
   const session = useCurrentSession();
   const signOut = useSignOut();
+  useDocumentTitle(t('noAccess.title'));
   return (
     <Center mih="100vh" p="md" component="main">
       <Paper withBorder shadow="sm" p="xl" radius="md" maw={520}>
@@ -20,9 +22,8 @@ export function NoAccessPage() {
           </Title>
           <Text>{t('noAccess.description', { login: session.user.login })}</Text>
           {session.roles.includes('reader') && (
-            <Text size="sm">
-              {t('noAccess.webAccessHint')} <Anchor href="/webaccess">{t('faces.webaccess')}</Anchor>
-            </Text>
+            // No link: Web Access is not there yet, and /webaccess would lead back here.
+            <Text size="sm">{t('noAccess.webAccessHint', { face: t('faces.webaccess') })}</Text>
           )}
           {signOut.error && <ErrorAlert error={signOut.error} />}
           <Button onClick={() => signOut.mutate()} loading={signOut.isPending} autoFocus>

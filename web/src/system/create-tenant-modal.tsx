@@ -59,7 +59,7 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
       />
       <TextInput
         label={t('tenants.slug')}
-        description={t('tenants.slugHint', { slug: slug || 'slug' })}
+        description={t('tenants.slugHint', { slug: slug || t('tenants.slugExample') })}
         value={slug}
         onChange={(event) => {
           setSlugEdited(true);

@@ -5,6 +5,7 @@ import { AuditLogPage } from '../shared/audit/audit-log-page';
 import { RequireSession } from '../shared/auth/require-session';
 import { AppLayout } from '../shared/layout/app-layout';
 import type { NavSection } from '../shared/layout/nav';
+import { sectionRoutes } from '../shared/layout/section-routes';
 import { NotFoundPage } from '../shared/components/not-found-page';
 import { RealmProvider, SYSTEM_REALM } from '../shared/session/realm-context';
 import { SYSTEM_AUDIT_ENDPOINT } from './system.api';
@@ -43,11 +44,7 @@ export function SystemApp() {
         <AppLayout faceName={faceName} base={BASE} sections={SYSTEM_SECTIONS}>
           <Routes>
             <Route index element={<Navigate to="tenants" replace />} />
-            {SYSTEM_SECTIONS.flatMap((section) =>
-              section.routes.map((route) => (
-                <Route key={`${section.id}:${route.path}`} path={route.path} element={route.element} />
-              )),
-            )}
+            {sectionRoutes(SYSTEM_SECTIONS)}
             <Route path="*" element={<NotFoundPage home={BASE} />} />
           </Routes>
         </AppLayout>

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Credentials, Quotas, TenantSummary } from '../shared/api/types';
+import { auditKeys } from '../shared/audit/audit-keys';
 import { useApi } from '../shared/session/realm-context';
 
 const BASE = '/api/v1/system';
@@ -28,12 +29,20 @@ export function useTenant(tenantId: number) {
   });
 }
 
-/** Keeps the list and the detail of a tenant in step after a change. */
+/** After any change the audit log is refetched too: the change is its newest entry. */
+function useInvalidateAudit() {
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: auditKeys.all });
+}
+
+/** Keeps the list and the detail of a tenant (and the audit log) in step after a change. */
 function useStoreTenant() {
   const queryClient = useQueryClient();
+  const invalidateAudit = useInvalidateAudit();
   return (tenant: TenantSummary) => {
     queryClient.setQueryData(keys.tenant(tenant.id), tenant);
     void queryClient.invalidateQueries({ queryKey: keys.tenants, exact: true });
+    void invalidateAudit();
   };
 }
 
@@ -70,21 +79,27 @@ export function useSetTenantStatus(tenantId: number) {
 export function useResetTenantAdmin(tenantId: number) {
   const api = useApi();
   const queryClient = useQueryClient();
+  const invalidateAudit = useInvalidateAudit();
   return useMutation({
     mutationFn: () => api<Credentials>(`${BASE}/tenants/${tenantId}/reset-admin`, { method: 'POST' }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.tenants }),
+    onSuccess: () =>
+      Promise.all([queryClient.invalidateQueries({ queryKey: keys.tenants }), invalidateAudit()]),
   });
 }
 
 export function useDeleteTenant(tenantId: number) {
   const api = useApi();
   const queryClient = useQueryClient();
+  const invalidateAudit = useInvalidateAudit();
   return useMutation({
     mutationFn: (confirmSlug: string) =>
       api<void>(`${BASE}/tenants/${tenantId}`, { method: 'DELETE', body: { confirmSlug } }),
     onSuccess: () => {
       queryClient.removeQueries({ queryKey: keys.tenant(tenantId) });
-      return queryClient.invalidateQueries({ queryKey: keys.tenants, exact: true });
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: keys.tenants, exact: true }),
+        invalidateAudit(),
+      ]);
     },
   });
 }

@@ -1,18 +1,21 @@
-import { Anchor, Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconKey, IconPlayerPause, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
+import { IconKey, IconPlayerPause, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import type { Credentials, TenantSummary } from '../shared/api/types';
+import { BackLink } from '../shared/components/back-link';
 import { ConfirmDialog } from '../shared/components/confirm-dialog';
 import { DeleteDialog } from '../shared/components/delete-dialog';
 import { ErrorAlert } from '../shared/components/error-alert';
+import { NotFoundPage } from '../shared/components/not-found-page';
 import { PageHeader } from '../shared/components/page-header';
 import { QueryStates } from '../shared/components/query-states';
 import { ShownOnceDialog } from '../shared/components/shown-once-dialog';
 import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat } from '../shared/format';
+import { routeId } from '../shared/route-id';
 import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
 import {
   useDeleteTenant,
@@ -26,19 +29,14 @@ import { TenantStatusBadge } from './tenant-status-badge';
 export function TenantDetailPage() {
   const { t } = useTranslation();
   const { tenantId } = useParams();
-  const id = Number(tenantId);
+  const id = routeId(tenantId);
   const tenant = useTenant(id);
 
   return (
     <>
-      <Anchor component={Link} to="/system/tenants" size="sm" mb="sm" display="inline-flex">
-        <Group gap={4}>
-          <IconArrowLeft size={16} aria-hidden />
-          {t('tenants.backToList')}
-        </Group>
-      </Anchor>
+      <BackLink to="/system/tenants" label={t('tenants.backToList')} />
       {!Number.isInteger(id) ? (
-        <ErrorAlert error={new Error(t('errors.NOT_FOUND'))} />
+        <NotFoundPage home="/system/tenants" />
       ) : (
         <QueryStates query={tenant}>{(data) => <TenantDetail tenant={data} />}</QueryStates>
       )}
@@ -69,6 +67,7 @@ function TenantDetail({ tenant }: { tenant: TenantSummary }) {
   return (
     <>
       <PageHeader
+        documentTitle={tenant.name}
         title={
           <Group gap="sm" component="span">
             {tenant.name}

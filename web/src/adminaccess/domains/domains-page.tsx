@@ -13,7 +13,6 @@ import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { useCreateDomain, useDeleteDomain, useDomains } from '../admin.api';
 import { SectionTitle } from '../section-title';
-import { UserManagementTabs } from '../user-management-tabs';
 
 type Dialog = { kind: 'add' } | { kind: 'delete'; domain: Domain } | null;
 
@@ -32,7 +31,6 @@ export function DomainsPage() {
   const columns = [t('domains.name'), t('domains.origin'), t('common.created')];
   return (
     <>
-      <UserManagementTabs active="domains" />
       <SectionTitle title={t('domains.title')} actions={addButton} />
       <QueryStates
         query={domains}
@@ -54,6 +52,7 @@ export function DomainsPage() {
                       icon={IconTrash}
                       color="red"
                       onClick={() => setDialog({ kind: 'delete', domain })}
+                      disabledReason={domain.origin === 'local' ? undefined : t('domains.deleteSynced')}
                     />
                   </RowActions>
                 </Table.Td>

@@ -22,6 +22,7 @@ export function GroupActions({ group, open }: { group: Group; open: (dialog: Gro
         icon={IconTrash}
         color="red"
         onClick={() => open({ kind: 'delete', group })}
+        disabledReason={group.origin === 'local' ? undefined : t('groups.deleteSynced')}
       />
     </RowActions>
   );

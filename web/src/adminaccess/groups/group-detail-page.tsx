@@ -4,26 +4,33 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Group } from '../../shared/api/types';
+import { ActionButton } from '../../shared/components/action-button';
+import { BackLink } from '../../shared/components/back-link';
+import { NotFoundPage } from '../../shared/components/not-found-page';
 import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
+import { useDocumentTitle } from '../../shared/document-title';
 import { useFormat } from '../../shared/format';
+import { routeId } from '../../shared/route-id';
 import { useGroup } from '../admin.api';
-import { BackLink } from '../back-link';
 import { DetailsTable } from '../details-table';
 import { SectionTitle } from '../section-title';
 import { personLabel } from '../user-options';
-import { UserManagementTabs } from '../user-management-tabs';
 import { GroupDialogs, type GroupDialog } from './group-dialogs';
 
 export function GroupDetailPage() {
   const { t } = useTranslation();
   const { groupId } = useParams();
-  const group = useGroup(Number(groupId));
+  const id = routeId(groupId);
+  const group = useGroup(id);
   return (
     <>
-      <UserManagementTabs active="groups" />
       <BackLink to="/adminaccess/groups" label={t('groups.backToList')} />
-      <QueryStates query={group}>{(data) => <GroupDetail group={data} />}</QueryStates>
+      {Number.isInteger(id) ? (
+        <QueryStates query={group}>{(data) => <GroupDetail group={data} />}</QueryStates>
+      ) : (
+        <NotFoundPage home="/adminaccess/groups" />
+      )}
     </>
   );
 }
@@ -33,6 +40,7 @@ function GroupDetail({ group }: { group: Group }) {
   const format = useFormat();
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<GroupDialog>(null);
+  useDocumentTitle(`${group.name} · ${t('groups.title')}`);
   return (
     <Stack>
       <SectionTitle
@@ -53,14 +61,15 @@ function GroupDetail({ group }: { group: Group }) {
             >
               {t('groups.editRoles')}
             </Button>
-            <Button
+            <ActionButton
               color="red"
               variant="light"
               leftSection={<IconTrash size={18} aria-hidden />}
               onClick={() => setDialog({ kind: 'delete', group })}
+              disabledReason={group.origin === 'local' ? undefined : t('groups.deleteSynced')}
             >
               {t('groups.delete')}
-            </Button>
+            </ActionButton>
           </>
         }
       />

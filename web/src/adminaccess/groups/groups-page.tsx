@@ -9,7 +9,6 @@ import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
 import { useGroups } from '../admin.api';
 import { SectionTitle } from '../section-title';
-import { UserManagementTabs } from '../user-management-tabs';
 import { GroupActions } from './group-actions';
 import { GroupDialogs, type GroupDialog } from './group-dialogs';
 
@@ -34,7 +33,6 @@ export function GroupsPage() {
   ];
   return (
     <>
-      <UserManagementTabs active="groups" />
       <SectionTitle title={t('groups.title')} actions={createButton} />
       <QueryStates
         query={groups}

@@ -4,14 +4,17 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { User } from '../../shared/api/types';
+import { ActionButton } from '../../shared/components/action-button';
+import { BackLink } from '../../shared/components/back-link';
+import { NotFoundPage } from '../../shared/components/not-found-page';
 import { QueryStates } from '../../shared/components/query-states';
 import { OriginBadge, RoleBadges } from '../../shared/components/role-badges';
+import { useDocumentTitle } from '../../shared/document-title';
 import { useFormat } from '../../shared/format';
+import { routeId } from '../../shared/route-id';
 import { useUser } from '../admin.api';
-import { BackLink } from '../back-link';
 import { DetailsTable } from '../details-table';
 import { SectionTitle } from '../section-title';
-import { UserManagementTabs } from '../user-management-tabs';
 import { UserDialogs, type UserDialog } from './user-dialogs';
 import { otherAddresses } from './user-form-modal';
 import { UserStatusBadges } from './users-page';
@@ -19,12 +22,16 @@ import { UserStatusBadges } from './users-page';
 export function UserDetailPage() {
   const { t } = useTranslation();
   const { userId } = useParams();
-  const user = useUser(Number(userId));
+  const id = routeId(userId);
+  const user = useUser(id);
   return (
     <>
-      <UserManagementTabs active="users" />
       <BackLink to="/adminaccess/users" label={t('users.backToList')} />
-      <QueryStates query={user}>{(data) => <UserDetail user={data} />}</QueryStates>
+      {Number.isInteger(id) ? (
+        <QueryStates query={user}>{(data) => <UserDetail user={data} />}</QueryStates>
+      ) : (
+        <NotFoundPage home="/adminaccess/users" />
+      )}
     </>
   );
 }
@@ -35,6 +42,7 @@ function UserDetail({ user }: { user: User }) {
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<UserDialog>(null);
   const others = otherAddresses(user);
+  useDocumentTitle(`${user.login} · ${t('users.title')}`);
   return (
     <Stack>
       <SectionTitle
@@ -48,13 +56,14 @@ function UserDetail({ user }: { user: User }) {
             >
               {t('users.edit')}
             </Button>
-            <Button
+            <ActionButton
               variant="default"
               leftSection={<IconKey size={18} aria-hidden />}
               onClick={() => setDialog({ kind: 'reset-password', user })}
+              disabledReason={user.origin === 'local' ? undefined : t('users.resetPasswordSynced')}
             >
               {t('users.resetPassword')}
-            </Button>
+            </ActionButton>
             <Button
               variant="default"
               leftSection={<IconShieldOff size={18} aria-hidden />}

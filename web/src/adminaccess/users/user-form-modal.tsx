@@ -89,7 +89,7 @@ export function UserFormModal({ user, onClose, onCreated }: UserFormModalProps) 
     update.mutate({ id: user.id, ...changes }, { onSuccess: onClose });
   };
 
-  const slug = session.tenant?.slug ?? 'customer';
+  const slug = session.tenant?.slug ?? t('users.tenantExample');
   return (
     <FormModal
       title={user ? t('users.editTitle', { login: user.login }) : t('users.createTitle')}
@@ -109,7 +109,7 @@ export function UserFormModal({ user, onClose, onCreated }: UserFormModalProps) 
       ) : (
         <TextInput
           label={t('users.name')}
-          description={t('users.nameHint', { login: `${name.trim() || 'name'}@${slug}` })}
+          description={t('users.nameHint', { login: `${name.trim() || t('users.nameExample')}@${slug}` })}
           value={name}
           onChange={(event) => setName(event.currentTarget.value)}
           autoCapitalize="none"

@@ -11,7 +11,6 @@ import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { useUsers } from '../admin.api';
 import { SectionTitle } from '../section-title';
-import { UserManagementTabs } from '../user-management-tabs';
 import { UserDialogs, type UserDialog } from './user-dialogs';
 
 export function UsersPage() {
@@ -41,7 +40,6 @@ export function UsersPage() {
 
   return (
     <>
-      <UserManagementTabs active="users" />
       <SectionTitle title={t('users.title')} actions={createButton} />
       <QueryStates
         query={users}
@@ -85,6 +83,7 @@ export function UsersPage() {
                       icon={IconKey}
                       color="gray"
                       onClick={() => setDialog({ kind: 'reset-password', user })}
+                      disabledReason={user.origin === 'local' ? undefined : t('users.resetPasswordSynced')}
                     />
                     <RowAction
                       label={t('users.delete')}

@@ -53,6 +53,11 @@ export interface RequestOptions {
   query?: Query;
   /** Sign-in is the one state-changing request that carries no CSRF token. */
   withoutCsrf?: boolean;
+  /**
+   * The request is a sign-in: its 401 says the credentials (or the code) were not accepted, not that
+   * a session was lost, so `onUnauthenticated` is not called.
+   */
+  signIn?: boolean;
   signal?: AbortSignal;
 }
 
@@ -110,7 +115,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     if (!response.ok) {
       const error = toApiError(response, body, text);
-      if (error.status === 401 && error.code === 'UNAUTHENTICATED' && !req.withoutCsrf) {
+      if (error.status === 401 && error.code === 'UNAUTHENTICATED' && !req.signIn) {
         options.onUnauthenticated?.();
       }
       throw error;

@@ -23,6 +23,7 @@ import { PageHeader } from '../components/page-header';
 import { QueryStates } from '../components/query-states';
 import { useFormat } from '../format';
 import { useRealm } from '../session/realm-context';
+import { auditKeys } from './audit-keys';
 
 const PAGE_SIZE = 50;
 
@@ -34,6 +35,46 @@ function outcomeLabel(t: TFunction, outcome: AuditOutcome): string {
       return t('audit.outcomeFailure');
     case 'denied':
       return t('audit.outcomeDenied');
+  }
+}
+
+/** Who acted: a system administrator, a tenant user, Postvault itself, or an unknown account. */
+function actorKindLabel(t: TFunction, kind: string): string {
+  switch (kind) {
+    case 'system-admin':
+      return t('audit.actorSystemAdmin');
+    case 'user':
+      return t('audit.actorUser');
+    case 'system':
+      return t('audit.actorSystem');
+    case 'anonymous':
+      return t('audit.actorAnonymous');
+    default:
+      return kind;
+  }
+}
+
+/** What an entry is about; a type this version does not know yet is shown as the server's code. */
+function targetTypeLabel(t: TFunction, type: string): string {
+  switch (type) {
+    case 'tenant':
+      return t('audit.targetTenant');
+    case 'system-admin':
+      return t('audit.targetSystemAdmin');
+    case 'user':
+      return t('audit.targetUser');
+    case 'group':
+      return t('audit.targetGroup');
+    case 'domain':
+      return t('audit.targetDomain');
+    case 'mailbox':
+      return t('audit.targetMailbox');
+    case 'secret':
+      return t('audit.targetSecret');
+    case 'route':
+      return t('audit.targetRoute');
+    default:
+      return type;
   }
 }
 
@@ -79,7 +120,7 @@ export function AuditLogPage({ endpoint }: { endpoint: string }) {
   const before = cursors[cursors.length - 1];
 
   const audit = useQuery({
-    queryKey: ['audit', realm, endpoint, filters, before],
+    queryKey: auditKeys.page(realm, endpoint, filters, before),
     queryFn: ({ signal }) =>
       api<AuditPage>(endpoint, { query: { ...filters, before, limit: PAGE_SIZE }, signal }),
     placeholderData: keepPreviousData,
@@ -202,7 +243,7 @@ export function AuditLogPage({ endpoint }: { endpoint: string }) {
                           <Table.Td>
                             <Text size="sm">{entry.actor.name}</Text>
                             <Text size="xs" c="dimmed">
-                              {entry.actor.kind}
+                              {actorKindLabel(t, entry.actor.kind)}
                             </Text>
                           </Table.Td>
                           <Table.Td>
@@ -213,7 +254,7 @@ export function AuditLogPage({ endpoint }: { endpoint: string }) {
                               <>
                                 <Text size="sm">{entry.target.label ?? entry.target.id ?? '–'}</Text>
                                 <Text size="xs" c="dimmed">
-                                  {entry.target.type}
+                                  {targetTypeLabel(t, entry.target.type)}
                                 </Text>
                               </>
                             ) : (

@@ -15,15 +15,19 @@ import {
 import { IconArchive } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../api/client';
+import { isApiError } from '../api/client';
 import type { SignInBody } from '../api/types';
 import { ErrorAlert } from '../components/error-alert';
+import { useDocumentTitle } from '../document-title';
 import { LanguageSwitcher } from '../layout/language-switcher';
 import { useRealm } from '../session/realm-context';
 import { useSignIn } from '../session/session.hooks';
 import { TotpCodeInput } from './totp-code-input';
 
 type Step = 'credentials' | 'second-factor';
+
+/** How long a trusted device skips the second factor (the server's TRUSTED_DEVICE_DAYS). */
+const TRUSTED_DEVICE_DAYS = 14;
 
 /**
  * Sign-in for either realm: a username for system administrators, "name@customer" for tenant users;
@@ -42,6 +46,7 @@ export function SignInPage({ faceName }: { faceName: string }) {
   const [error, setError] = useState<unknown>(null);
   const [waitSeconds, setWaitSeconds] = useState(0);
   const [submitted, setSubmitted] = useState(false);
+  useDocumentTitle(`${t('signIn.title')} · ${faceName}`);
 
   useEffect(() => {
     if (waitSeconds <= 0) return;
@@ -53,11 +58,11 @@ export function SignInPage({ faceName }: { faceName: string }) {
     setError(null);
     signIn.mutate(body, {
       onError: (failure) => {
-        if (failure instanceof ApiError && failure.code === 'TOTP_REQUIRED' && step === 'credentials') {
+        if (isApiError(failure, 'TOTP_REQUIRED') && step === 'credentials') {
           setStep('second-factor');
           return;
         }
-        if (failure instanceof ApiError && failure.code === 'RATE_LIMITED') {
+        if (isApiError(failure, 'RATE_LIMITED')) {
           setWaitSeconds(failure.retryAfterSeconds ?? 60);
         }
         setError(failure);
@@ -100,10 +105,10 @@ export function SignInPage({ faceName }: { faceName: string }) {
   };
 
   const errorTitleFor = (): string | undefined =>
-    error instanceof ApiError && error.status === 401 ? t('signIn.failed') : undefined;
+    isApiError(error) && error.status === 401 ? t('signIn.failed') : undefined;
 
   const errorMessage = (): string | undefined => {
-    if (!(error instanceof ApiError)) return undefined;
+    if (!isApiError(error)) return undefined;
     if (error.code === 'RATE_LIMITED') {
       return waitSeconds > 0 ? t('signIn.rateLimited', { count: waitSeconds }) : t('signIn.rateLimitOver');
     }
@@ -205,7 +210,7 @@ export function SignInPage({ faceName }: { faceName: string }) {
                   {useRecovery ? t('signIn.useCode') : t('signIn.useRecoveryCode')}
                 </Anchor>
                 <Checkbox
-                  label={t('signIn.trustDevice')}
+                  label={t('signIn.trustDevice', { count: TRUSTED_DEVICE_DAYS })}
                   checked={trustDevice}
                   onChange={(event) => setTrustDevice(event.currentTarget.checked)}
                 />

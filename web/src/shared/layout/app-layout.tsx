@@ -15,8 +15,8 @@ import { Link, useLocation } from 'react-router';
 import { ChangePasswordModal } from '../auth/change-password-modal';
 import { TwoFactorModal } from '../auth/two-factor-modal';
 import { ErrorAlert } from '../components/error-alert';
-import { hasRole, useChangeLanguage, useCurrentSession, useSignOut } from '../session/session.hooks';
-import { LanguageMenuItems, LanguageSwitcher } from './language-switcher';
+import { hasRole, useCurrentSession, useSignOut } from '../session/session.hooks';
+import { LanguageSwitcher } from './language-switcher';
 import { isSectionActive, type NavSection } from './nav';
 
 interface AppLayoutProps {
@@ -38,13 +38,18 @@ export function AppLayout({ faceName, base, sections, children }: AppLayoutProps
   const mainRef = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
 
-  // After a change of page, keyboard and screen-reader users start at the new page's content.
+  // After a change of page, keyboard and screen-reader users start at the new page's content. When
+  // the focus is still on something in the page that stayed (e.g. the Users, Groups and Domains links
+  // of User Management, which stay while the page below them changes), it stays there.
   useEffect(() => {
     if (firstPage.current) {
       firstPage.current = false;
       return;
     }
-    mainRef.current?.focus({ preventScroll: true });
+    const main = mainRef.current;
+    const focused = document.activeElement;
+    if (main && focused instanceof HTMLElement && focused !== main && main.contains(focused)) return;
+    main?.focus({ preventScroll: true });
   }, [location.pathname]);
 
   return (
@@ -127,7 +132,6 @@ function UserMenu() {
   const { t } = useTranslation();
   const session = useCurrentSession();
   const signOut = useSignOut();
-  const changeLanguage = useChangeLanguage();
   const [dialog, setDialog] = useState<Dialog>(null);
   return (
     <>
@@ -154,8 +158,6 @@ function UserMenu() {
           <Menu.Item leftSection={<IconShieldLock size={16} aria-hidden />} onClick={() => setDialog('totp')}>
             {t('userMenu.twoFactor')}
           </Menu.Item>
-          <Menu.Divider />
-          <LanguageMenuItems onChoose={(language) => changeLanguage.mutate(language)} />
           <Menu.Divider />
           <Menu.Item leftSection={<IconLogout size={16} aria-hidden />} onClick={() => signOut.mutate()}>
             {t('userMenu.signOut')}

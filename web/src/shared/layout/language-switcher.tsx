@@ -1,14 +1,29 @@
 import { Button, Menu } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconCheck, IconLanguage } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { currentLanguage, LANGUAGE_NAMES } from '../../i18n';
-import { LANGUAGES, type Language } from '../api/types';
+import { LANGUAGES } from '../api/types';
+import { errorTitle } from '../components/error-alert';
 import { useChangeLanguage } from '../session/session.hooks';
 
-/** The language menu of the header and the sign-in pages. */
+/**
+ * The language menu: in the header when signed in (the choice is saved with the user) and on the
+ * sign-in pages (kept in this browser). Its name is "Language: EN", the visible "EN" included.
+ */
 export function LanguageSwitcher() {
   const { t } = useTranslation();
   const changeLanguage = useChangeLanguage();
+  const language = currentLanguage();
+  const choose = (option: typeof language) =>
+    changeLanguage.mutate(option, {
+      onError: (error) =>
+        notifications.show({
+          color: 'red',
+          title: t('language.saveFailed'),
+          message: `${errorTitle(t, error)}: ${error.message}`,
+        }),
+    });
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
@@ -16,38 +31,27 @@ export function LanguageSwitcher() {
           variant="subtle"
           color="gray"
           leftSection={<IconLanguage size={18} aria-hidden />}
-          aria-label={t('language.choose')}
           loading={changeLanguage.isPending}
           data-testid="language-switcher"
         >
-          {currentLanguage().toUpperCase()}
+          <span className="pv-visually-hidden">{t('language.choose')}: </span>
+          {language.toUpperCase()}
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
-        <LanguageMenuItems onChoose={(language) => changeLanguage.mutate(language)} />
+        <Menu.Label>{t('language.label')}</Menu.Label>
+        {LANGUAGES.map((option) => (
+          <Menu.Item
+            key={option}
+            lang={option}
+            onClick={() => choose(option)}
+            rightSection={option === language ? <IconCheck size={16} aria-hidden /> : undefined}
+            aria-current={option === language ? 'true' : undefined}
+          >
+            {LANGUAGE_NAMES[option]}
+          </Menu.Item>
+        ))}
       </Menu.Dropdown>
     </Menu>
-  );
-}
-
-/** The languages as items of a menu, under the heading "Language"; the current one is checked. */
-export function LanguageMenuItems({ onChoose }: { onChoose: (language: Language) => void }) {
-  const { t } = useTranslation();
-  const language = currentLanguage();
-  return (
-    <>
-      <Menu.Label>{t('language.label')}</Menu.Label>
-      {LANGUAGES.map((option) => (
-        <Menu.Item
-          key={option}
-          lang={option}
-          onClick={() => onChoose(option)}
-          rightSection={option === language ? <IconCheck size={16} aria-hidden /> : undefined}
-          aria-current={option === language ? 'true' : undefined}
-        >
-          {LANGUAGE_NAMES[option]}
-        </Menu.Item>
-      ))}
-    </>
   );
 }

@@ -18,6 +18,11 @@ export interface NavSection {
   roles?: readonly Role[];
   /** Routes relative to the face (e.g. "groups/:groupId"); the first segments mark the entry active. */
   routes: ReadonlyArray<{ path: string; element: ReactNode }>;
+  /**
+   * Optional frame around all of the section's routes (it renders react-router's <Outlet/> where the
+   * page goes), e.g. a heading and tab-like links. It stays mounted while moving between the routes.
+   */
+  layout?: ReactNode;
 }
 
 /** True when the location belongs to one of the section's routes. */

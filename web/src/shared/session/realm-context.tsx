@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { createApiClient, type ApiClient } from '../api/client';
 import type { Realm, Session } from '../api/types';
@@ -14,6 +14,21 @@ export const TENANT_REALM: RealmConfig = { realm: 'tenant', authPrefix: '/api/v1
 
 export const sessionKey = (realm: Realm) => ['session', realm] as const;
 
+/**
+ * Drops every cached answer but the sessions. The caches of the pages (['admin', …], ['audit', …], …)
+ * are not keyed by tenant or user, so whoever signs in next must not see the last person's data.
+ */
+export function removeUserData(queryClient: QueryClient): void {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+}
+
+/** The realm's session is over (signed out, expired or replaced): nothing of it may stay in memory. */
+export function endSession(queryClient: QueryClient, realm: Realm): void {
+  // First the session, so the guard swaps the pages for the sign-in form in one render; then the rest.
+  queryClient.setQueryData(sessionKey(realm), null);
+  removeUserData(queryClient);
+}
+
 interface RealmContextValue extends RealmConfig {
   api: ApiClient;
 }
@@ -27,7 +42,7 @@ export function RealmProvider({ config, children }: { config: RealmConfig; child
     const key = sessionKey(config.realm);
     const api = createApiClient({
       csrfToken: () => queryClient.getQueryData<Session | null>(key)?.csrfToken,
-      onUnauthenticated: () => queryClient.setQueryData(key, null),
+      onUnauthenticated: () => endSession(queryClient, config.realm),
     });
     return { ...config, api };
   }, [config, queryClient]);

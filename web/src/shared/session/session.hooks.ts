@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { applyLanguage } from '../../i18n';
-import { ApiError } from '../api/client';
+import { isApiError } from '../api/client';
 import type { Language, Role, Session, SignInBody, TotpSetup } from '../api/types';
-import { sessionKey, useRealm } from './realm-context';
+import { endSession, removeUserData, sessionKey, useRealm } from './realm-context';
 
 /** The current session of the realm: a Session, null when signed out. */
 export function useSession() {
@@ -13,7 +13,7 @@ export function useSession() {
       try {
         return await api<Session>(`${authPrefix}/session`, { signal });
       } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
+        if (isApiError(error) && error.status === 401) return null;
         throw error;
       }
     },
@@ -38,15 +38,18 @@ function useSetSession() {
   return (session: Session | null) => queryClient.setQueryData(sessionKey(realm), session);
 }
 
+/** Signs in; the user's saved language is applied by RequireSession once the session is set. */
 export function useSignIn() {
   const { authPrefix, api } = useRealm();
+  const queryClient = useQueryClient();
   const setSession = useSetSession();
   return useMutation({
     mutationFn: (body: SignInBody) =>
-      api<Session>(`${authPrefix}/sign-in`, { method: 'POST', body, withoutCsrf: true }),
+      api<Session>(`${authPrefix}/sign-in`, { method: 'POST', body, withoutCsrf: true, signIn: true }),
     onSuccess: (session) => {
+      // Nothing cached for an earlier session (another user, another tenant) may show for this one.
+      removeUserData(queryClient);
       setSession(session);
-      applyLanguage(session.user.language);
     },
   });
 }
@@ -60,15 +63,10 @@ export function useSignOut() {
         await api<void>(`${authPrefix}/sign-out`, { method: 'POST' });
       } catch (error) {
         // Already signed out is what we wanted.
-        if (!(error instanceof ApiError && error.status === 401)) throw error;
+        if (!(isApiError(error) && error.status === 401)) throw error;
       }
     },
-    onSuccess: () => {
-      // First the session, so the guard swaps the pages for the sign-in form in one render; then
-      // nothing else of the signed-out user may stay in memory.
-      queryClient.setQueryData(sessionKey(realm), null);
-      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
-    },
+    onSuccess: () => endSession(queryClient, realm),
   });
 }
 
@@ -86,8 +84,9 @@ export function useChangeLanguage() {
       return api<Session>(`${authPrefix}/language`, { method: 'PUT', body: { language } });
     },
     onSuccess: (updated, language) => {
+      // Signed in, RequireSession applies the saved language of the updated session.
       if (updated) setSession(updated);
-      applyLanguage(updated?.user.language ?? language);
+      else applyLanguage(language);
     },
   });
 }
