@@ -16,6 +16,8 @@ export type InconsistencyCode =
   | 'ONLY_PROVISIONED_ADMIN'
   | 'GROUP_WITHOUT_ROLES'
   | 'USER_WITHOUT_READER'
+  | 'MORE_GROUPS_WITHOUT_ROLES'
+  | 'MORE_USERS_WITHOUT_READER'
   | 'JOURNAL_ENDPOINT_SILENT'
   | 'STORAGE_ABOVE_90';
 
@@ -67,6 +69,9 @@ const DAILY_DAYS = 30;
 const STORAGE_WARNING_RATIO = 0.9;
 
 /** The Admin Access start page: tenant, quotas and usage, archived volume, and what needs attention. */
+/** A synchronized directory can hold thousands of users: list a few of each kind, count the rest. */
+export const LISTED_PER_KIND = 10;
+
 export class DashboardService {
   private readonly clock: () => number;
 
@@ -108,23 +113,35 @@ export class DashboardService {
     if (admins.length === 1 && admins[0]!.user.provisioned === 1) {
       inconsistencies.push({ code: 'ONLY_PROVISIONED_ADMIN', params: {}, link: '/adminaccess/groups' });
     }
-    for (const { group, roles } of groups) {
-      if (roles.length === 0) {
-        inconsistencies.push({
-          code: 'GROUP_WITHOUT_ROLES',
-          params: { groupId: group.id, groupName: group.name },
-          link: `/adminaccess/groups/${group.id}`,
-        });
-      }
+    const groupsWithoutRoles = groups.filter((g) => g.roles.length === 0);
+    for (const { group } of groupsWithoutRoles.slice(0, LISTED_PER_KIND)) {
+      inconsistencies.push({
+        code: 'GROUP_WITHOUT_ROLES',
+        params: { groupId: group.id, groupName: group.name },
+        link: `/adminaccess/groups/${group.id}`,
+      });
     }
-    for (const { user, roles } of enabledUsers) {
-      if (!roles.includes('reader')) {
-        inconsistencies.push({
-          code: 'USER_WITHOUT_READER',
-          params: { userId: user.id, login: `${user.name}@${tenant.slug}` },
-          link: `/adminaccess/users/${user.id}`,
-        });
-      }
+    if (groupsWithoutRoles.length > LISTED_PER_KIND) {
+      inconsistencies.push({
+        code: 'MORE_GROUPS_WITHOUT_ROLES',
+        params: { count: groupsWithoutRoles.length - LISTED_PER_KIND },
+        link: '/adminaccess/groups',
+      });
+    }
+    const usersWithoutReader = enabledUsers.filter((u) => !u.roles.includes('reader'));
+    for (const { user } of usersWithoutReader.slice(0, LISTED_PER_KIND)) {
+      inconsistencies.push({
+        code: 'USER_WITHOUT_READER',
+        params: { userId: user.id, login: `${user.name}@${tenant.slug}` },
+        link: `/adminaccess/users/${user.id}`,
+      });
+    }
+    if (usersWithoutReader.length > LISTED_PER_KIND) {
+      inconsistencies.push({
+        code: 'MORE_USERS_WITHOUT_READER',
+        params: { count: usersWithoutReader.length - LISTED_PER_KIND },
+        link: '/adminaccess/users',
+      });
     }
     for (const endpoint of silent) {
       inconsistencies.push({

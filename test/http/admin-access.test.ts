@@ -176,6 +176,19 @@ describe('Admin Access API', () => {
     expect(codes).toContain('USER_WITHOUT_READER');
   });
 
+  it('lists ten users without the Reader role at most, and counts the rest', async () => {
+    for (let i = 0; i < 12; i++) await admin.post('/api/v1/admin/users', { name: `user${i}` });
+    const { inconsistencies } = (await admin.get('/api/v1/admin/dashboard')).body;
+    const codes = inconsistencies.map((i: { code: string }) => i.code);
+    expect(codes.filter((c: string) => c === 'USER_WITHOUT_READER')).toHaveLength(10);
+    // 13 users without Reader: the provisioned admin and the twelve new ones.
+    expect(inconsistencies.find((i: { code: string }) => i.code === 'MORE_USERS_WITHOUT_READER')).toEqual({
+      code: 'MORE_USERS_WITHOUT_READER',
+      params: { count: 3 },
+      link: '/adminaccess/users',
+    });
+  });
+
   it('opens the audit log to auditors only, with filters', async () => {
     expect((await admin.get('/api/v1/audit')).status).toBe(403);
     const auditor = await admin.post('/api/v1/admin/users', { name: 'auditor' });

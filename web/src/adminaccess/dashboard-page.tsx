@@ -35,6 +35,10 @@ export function inconsistencyText(t: TFunction, format: Format, item: Inconsiste
       return t('inconsistencies.GROUP_WITHOUT_ROLES', { groupName: params.groupName ?? params.groupId });
     case 'USER_WITHOUT_READER':
       return t('inconsistencies.USER_WITHOUT_READER', { login: params.login ?? params.userId });
+    case 'MORE_USERS_WITHOUT_READER':
+      return t('inconsistencies.MORE_USERS_WITHOUT_READER', { count: Number(params.count) });
+    case 'MORE_GROUPS_WITHOUT_ROLES':
+      return t('inconsistencies.MORE_GROUPS_WITHOUT_ROLES', { count: Number(params.count) });
     case 'JOURNAL_ENDPOINT_SILENT':
       return t('inconsistencies.JOURNAL_ENDPOINT_SILENT', { name: params.name ?? params.endpointId });
     case 'STORAGE_ABOVE_90':
