@@ -120,15 +120,6 @@ export class GroupsRepository {
     return [...details.values()];
   }
 
-  findById(tenantId: number, id: number): Promise<GroupRow | undefined> {
-    return this.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-  }
-
   findByName(tenantId: number, name: string): Promise<GroupRow | undefined> {
     return this.db
       .selectFrom('groups')

@@ -139,15 +139,6 @@ export class UsersRepository {
     return [...details.values()];
   }
 
-  findById(tenantId: number, id: number): Promise<UserRow | undefined> {
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-  }
-
   findByName(tenantId: number, name: string): Promise<UserRow | undefined> {
     return this.db
       .selectFrom('users')
