@@ -37,6 +37,11 @@ import { SecretsRepository } from './tenancy/secrets.repository.js';
 import { SecretsService } from './tenancy/secrets.service.js';
 import { UsersRepository } from './tenancy/users.repository.js';
 import { UsersService } from './tenancy/users.service.js';
+import { JournalEndpointsRepository } from './ingest/journal/journal-endpoints.repository.js';
+import {
+  JournalEndpointsService,
+  journalEndpointMailboxUsage,
+} from './ingest/journal/journal-endpoints.service.js';
 
 /** Everything a face of Postvault needs, wired once. The only place that picks implementations. */
 export interface App {
@@ -59,6 +64,8 @@ export interface App {
     mailboxes: MailboxAdminService;
     secrets: SecretsService;
     dashboard: DashboardService;
+    /** Also the SMTP intake's lookup (findEnabledByAddress) and counter (recordReceived). */
+    journalEndpoints: JournalEndpointsService;
   };
   masterKey: Buffer;
   close(): Promise<void>;
@@ -87,23 +94,32 @@ async function openTenantKeys(config: Config, database: OpenedDatabase) {
 
 function openAdministration(
   database: OpenedDatabase,
-  { tenants, audit }: { tenants: TenantService; audit: AuditLogService },
+  { config, tenants, audit }: { config: Config; tenants: TenantService; audit: AuditLogService },
 ): App['admin'] {
   const db = database.db;
   const users = new UsersRepository(db);
   const groups = new GroupsRepository(db);
   const tenantUsage = new TenantUsageRepository(db);
+  const journalRepository = new JournalEndpointsRepository(db);
+  const mailboxes = new MailboxAdminService({
+    mailboxes: new MailboxAdminRepository(db),
+    users,
+    groups,
+    tenants: tenantUsage,
+    usages: [journalEndpointMailboxUsage(journalRepository)],
+    audit,
+  });
+  const journalEndpoints = new JournalEndpointsService({
+    endpoints: journalRepository,
+    mailboxes,
+    audit,
+    journalDomain: config.journal.domain,
+  });
   return {
     users: new UsersService({ users, tenants: tenantUsage, audit }),
     groups: new GroupsService({ groups, users, tenants: tenantUsage, audit }),
     domains: new DomainsService({ domains: new DomainsRepository(db), audit }),
-    mailboxes: new MailboxAdminService({
-      mailboxes: new MailboxAdminRepository(db),
-      users,
-      groups,
-      tenants: tenantUsage,
-      audit,
-    }),
+    mailboxes,
     // Directory services and archiving profiles register here as they learn to use secrets.
     secrets: new SecretsService({ secrets: new SecretsRepository(db), keys: tenants, usages: [], audit }),
     dashboard: new DashboardService({
@@ -111,7 +127,9 @@ function openAdministration(
       volume: new DashboardRepository(db),
       users,
       groups,
+      journalEndpoints,
     }),
+    journalEndpoints,
   };
 }
 
@@ -159,7 +177,7 @@ export async function openApp(
       sessionMaxMs: config.auth.sessionMaxHours * 3_600_000,
     },
   });
-  const admin = openAdministration(database, { tenants, audit });
+  const admin = openAdministration(database, { config, tenants, audit });
   const tenantManagement = new TenantManagementService({
     tenants,
     repository: new TenantRepository(database.db),

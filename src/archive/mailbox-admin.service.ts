@@ -37,6 +37,12 @@ export interface CreateMailboxInput {
 /** Each list given replaces the whole list. */
 export type UpdateMailboxInput = Partial<CreateMailboxInput>;
 
+/** Something that delivers into archive mailboxes (journal endpoints, archiving profiles…). */
+export interface MailboxUsage {
+  /** What uses the mailbox, as words for a message ("the journal endpoint M365"); empty when nothing does. */
+  usersOf(tenantId: number, mailboxId: number): Promise<string[]>;
+}
+
 export interface MailboxAdminServiceDeps {
   mailboxes: Pick<
     MailboxAdminRepository,
@@ -45,6 +51,8 @@ export interface MailboxAdminServiceDeps {
   users: Pick<UsersRepository, 'findExistingIds'>;
   groups: Pick<GroupsRepository, 'findExistingIds'>;
   tenants: Pick<TenantUsageRepository, 'findTenant'>;
+  /** A mailbox something delivers into cannot be deleted. */
+  usages?: readonly MailboxUsage[];
   audit: AuditRecorder;
   clock?: () => number;
 }
@@ -183,10 +191,22 @@ export class MailboxAdminService {
     return mailbox;
   }
 
-  /** Only an empty mailbox can go: messages leave the archive through retention, not here. */
+  /**
+   * Only an empty mailbox that nothing delivers into can go: messages leave the archive through
+   * retention, not here.
+   */
   async delete(ctx: AuthContext, id: number): Promise<void> {
     requireRole(ctx, 'admin', 'deleting a mailbox');
     const mailbox = await this.view(ctx.tenantId, id);
+    const usedBy = (
+      await Promise.all((this.deps.usages ?? []).map((usage) => usage.usersOf(ctx.tenantId, id)))
+    ).flat();
+    if (usedBy.length > 0) {
+      throw new ConflictError(
+        `the mailbox ${mailbox.name} is used by ${usedBy.join(', ')}; change or delete ${usedBy.length === 1 ? 'it' : 'them'} first`,
+        { usedBy },
+      );
+    }
     const { deleted, messages } = await this.deps.mailboxes.deleteIfEmpty(ctx.tenantId, id);
     if (!deleted) {
       throw new ConflictError(

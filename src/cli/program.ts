@@ -5,6 +5,7 @@ import { openApp, type App } from '../app.js';
 import { registerArchiveCommands } from './archive.commands.js';
 import { registerAuditCommands } from './audit.commands.js';
 import { registerIdentityCommands } from './identity.commands.js';
+import { registerJournalCommands } from './journal.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 export interface CliContext {
@@ -45,6 +46,7 @@ export function buildProgram(ctx: Partial<Pick<CliContext, 'out' | 'err'>> = {})
   registerArchiveCommands(program, cli);
   registerAuditCommands(program, cli);
   registerIdentityCommands(program, cli);
+  registerJournalCommands(program, cli);
   return program;
 }
 

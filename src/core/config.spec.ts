@@ -62,4 +62,12 @@ describe('loadConfig', () => {
       /auth.firstSystemAdminPassword/,
     );
   });
+
+  it('takes the journal domain from the environment, lower-case, and refuses what is no domain', () => {
+    expect(loadConfig({ env: {} }).journal.domain).toBe('journal.localhost');
+    expect(loadConfig({ env: { POSTVAULT_JOURNAL_DOMAIN: 'Journal.Example.COM.' } }).journal.domain).toBe(
+      'journal.example.com',
+    );
+    expect(() => loadConfig({ env: { POSTVAULT_JOURNAL_DOMAIN: 'not a domain' } })).toThrow(/journal.domain/);
+  });
 });

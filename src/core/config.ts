@@ -32,6 +32,25 @@ export const configSchema = z.object({
     })
     .prefault({}),
   journalSmtp: listener(2525),
+  journal: z
+    .object({
+      /** The domain of journal endpoint addresses (`<token>@<domain>`); its MX must reach the intake. */
+      domain: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .transform((v) => v.replace(/\.$/, ''))
+        .pipe(
+          z
+            .string()
+            .regex(
+              /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+              'expected a domain name such as journal.example.com',
+            ),
+        )
+        .default('journal.localhost'),
+    })
+    .prefault({}),
   gatewaySmtp: listener(2526),
   gatewayPop3: listener(1110),
   /** Worker threads that parse, compress and encrypt during ingest. */
@@ -81,6 +100,7 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_TRUST_PROXY: ['http', 'trustProxy'],
   POSTVAULT_JOURNAL_SMTP_HOST: ['journalSmtp', 'host'],
   POSTVAULT_JOURNAL_SMTP_PORT: ['journalSmtp', 'port'],
+  POSTVAULT_JOURNAL_DOMAIN: ['journal', 'domain'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],
   POSTVAULT_GATEWAY_POP3_HOST: ['gatewayPop3', 'host'],

@@ -387,6 +387,40 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_journal_endpoints': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('journal_endpoints')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        // No cascade: a mailbox that receives journal reports cannot disappear under its endpoint.
+        // (NO ACTION rather than RESTRICT: checked at the end of the statement, so deleting the
+        // tenant, which cascades to both tables, still works.)
+        .addColumn('mailbox_id', 'integer', (c) => c.notNull().references('archive_mailboxes.id'))
+        .addColumn('address_token', 'text', (c) => c.notNull().unique())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('last_received_at', 'integer')
+        .addUniqueConstraint('journal_endpoints_name', ['tenant_id', 'name'])
+        .execute();
+      await db.schema
+        .createIndex('journal_endpoints_by_mailbox')
+        .on('journal_endpoints')
+        .column('mailbox_id')
+        .execute();
+      await db.schema
+        .createTable('journal_endpoint_hourly')
+        .addColumn('endpoint_id', 'integer', (c) =>
+          c.notNull().references('journal_endpoints.id').onDelete('cascade'),
+        )
+        .addColumn('hour', 'integer', (c) => c.notNull())
+        .addColumn('messages', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('journal_endpoint_hourly_pk', ['endpoint_id', 'hour'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

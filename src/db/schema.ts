@@ -37,6 +37,8 @@ export interface Database {
   audit_heads: AuditHeadsTable;
   mailbox_counts: MailboxCountsTable;
   volume_hourly: VolumeHourlyTable;
+  journal_endpoints: JournalEndpointsTable;
+  journal_endpoint_hourly: JournalEndpointHourlyTable;
 }
 
 export interface TenantsTable {
@@ -343,3 +345,31 @@ export interface VolumeHourlyTable {
   messages: number;
   bytes: number;
 }
+
+/**
+ * Where a tenant's mail system sends journal reports: `<address_token>@<journal domain>`. The token
+ * is unique across the installation, so the intake finds the tenant from the recipient alone.
+ */
+export interface JournalEndpointsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  /** The archive mailbox the reports' messages go to; it cannot be deleted while an endpoint uses it. */
+  mailbox_id: number;
+  /** Lower-case base32, the local part of the endpoint's SMTP address. */
+  address_token: string;
+  enabled: ColumnType<number, number | undefined>;
+  created_at: number;
+  updated_at: number;
+  last_received_at: ColumnType<number | null, number | null | undefined>;
+}
+
+/** Messages an endpoint received per hour, kept by the intake (recordReceived). */
+export interface JournalEndpointHourlyTable {
+  endpoint_id: number;
+  /** Hours since the epoch (received at / 3,600,000). */
+  hour: number;
+  messages: number;
+}
+
+export type JournalEndpoint = Selectable<JournalEndpointsTable>;

@@ -162,6 +162,28 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
       await capture(page, name);
     }
 
+    // A journal endpoint with a new journal mailbox made by "+"; the address to copy stays on screen.
+    await page.getByRole('link', { name: 'Journal endpoints' }).click();
+    await page.getByRole('heading', { name: 'Journal endpoints' }).first().waitFor();
+    await page.getByRole('button', { name: 'Add journal endpoint' }).click();
+    const journalDialog = page.getByRole('dialog');
+    await journalDialog.getByLabel('Name', { exact: true }).fill('Microsoft 365');
+    await journalDialog.getByRole('button', { name: 'Create a new journal mailbox' }).click();
+    await journalDialog.getByLabel('Name of the new journal mailbox', { exact: true }).fill('Journal');
+    await journalDialog.getByRole('button', { name: 'Create mailbox' }).click();
+    await expect
+      .poll(() => journalDialog.getByRole('combobox', { name: 'Journal mailbox' }).inputValue())
+      .toBe('Journal');
+    await capture(page, '17a-admin-journal-endpoint-form');
+    await journalDialog.getByRole('button', { name: 'Add journal endpoint' }).click();
+    const address = page.getByTestId('journal-endpoint-address');
+    await address.waitFor();
+    expect((await address.innerText()).trim()).toMatch(/^[a-z2-7]{20}@journal\.localhost$/);
+    await capture(page, '17b-admin-journal-endpoint-saved');
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'Microsoft 365', exact: true }).waitFor();
+    await capture(page, '17c-admin-journal-endpoints');
+
     // German, and it sticks: a reload and a new sign-in keep it.
     await page.getByTestId('language-switcher').click();
     await page.getByRole('menuitem', { name: 'Deutsch' }).click();

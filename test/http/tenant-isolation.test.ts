@@ -32,6 +32,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'PATCH /api/v1/admin/mailboxes/:mailboxId': { name: 'Taken over' },
   'POST /api/v1/admin/secrets': null,
   'PATCH /api/v1/admin/secrets/:secretId': { password: 'taken-over-password' },
+  'POST /api/v1/admin/journal-endpoints': null,
+  'PATCH /api/v1/admin/journal-endpoints/:endpointId': { name: 'Taken over', enabled: false },
 };
 
 describe('tenant isolation, route by route', () => {
@@ -50,6 +52,7 @@ describe('tenant isolation, route by route', () => {
           '/api/v1/admin/domains',
           '/api/v1/admin/mailboxes',
           '/api/v1/admin/secrets',
+          '/api/v1/admin/journal-endpoints',
         ].map(async (url) => (await client.get(url)).body),
       ),
     );
@@ -90,7 +93,11 @@ describe('tenant isolation, route by route', () => {
       username: 'u',
       password: 'p-secret-value',
     });
-    for (const answer of [user, group, domain, mailbox, secret]) expect(answer.status).toBe(201);
+    const endpoint = await b.admin.post('/api/v1/admin/journal-endpoints', {
+      name: 'M365',
+      newMailbox: { name: 'Journal' },
+    });
+    for (const answer of [user, group, domain, mailbox, secret, endpoint]) expect(answer.status).toBe(201);
     Object.assign(idsOfB, {
       tenantId: b.tenant.id,
       userId: user.body.user.id,
@@ -98,6 +105,7 @@ describe('tenant isolation, route by route', () => {
       domainId: domain.body.id,
       mailboxId: mailbox.body.id,
       secretId: secret.body.id,
+      endpointId: endpoint.body.id,
     });
     snapshotOfB = await snapshot(b.admin);
   });
@@ -141,5 +149,6 @@ describe('tenant isolation, route by route', () => {
     expect(lists).not.toContain('bob@beta.example');
     expect(lists).not.toContain('beta.example');
     expect(lists).not.toContain('"imap"');
+    expect(lists).not.toContain('M365');
   });
 });

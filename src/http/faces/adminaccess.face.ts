@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app.js';
 import { adminRoutes } from '../routes/admin.routes.js';
+import { journalEndpointRoutes } from '../routes/journal-endpoints.routes.js';
 
 /** `/adminaccess`: the tenant admins' console (pages) and its API under /api/v1/admin. */
 export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
@@ -8,4 +9,5 @@ export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, 
     server.get(path, { schema: { hide: true } }, async (_request, reply) => reply.sendWebApp());
   }
   await server.register(adminRoutes, { prefix: '/api/v1/admin', app });
+  await server.register(journalEndpointRoutes, { prefix: '/api/v1/admin/journal-endpoints', app });
 };

@@ -1,4 +1,4 @@
-import { IconGauge, IconKey, IconListDetails, IconMailbox, IconUsers } from '@tabler/icons-react';
+import { IconGauge, IconInbox, IconKey, IconListDetails, IconMailbox, IconUsers } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
 import { RequireSession } from '../shared/auth/require-session';
@@ -13,6 +13,7 @@ import { DashboardPage } from './dashboard-page';
 import { DomainsPage } from './domains/domains-page';
 import { GroupDetailPage } from './groups/group-detail-page';
 import { GroupsPage } from './groups/groups-page';
+import { JournalEndpointsPage } from './journal-endpoints/journal-endpoints-page';
 import { MailboxesPage } from './mailboxes/mailboxes-page';
 import { NoAccessPage } from './no-access-page';
 import { SecretsPage } from './secrets/secrets-page';
@@ -61,6 +62,19 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
     to: 'mailboxes',
     roles: ['admin'],
     routes: [{ path: 'mailboxes', element: <MailboxesPage /> }],
+  },
+  {
+    // Archiving (the menu has no groups yet; later archiving sections follow this entry).
+    id: 'journal-endpoints',
+    label: (t) => t('nav.journalEndpoints'),
+    icon: IconInbox,
+    to: 'journal-endpoints',
+    roles: ['admin'],
+    routes: [
+      { path: 'journal-endpoints', element: <JournalEndpointsPage /> },
+      // The dashboard links a silent endpoint here: the list, with that endpoint's dialog open.
+      { path: 'journal-endpoints/:endpointId', element: <JournalEndpointsPage /> },
+    ],
   },
   {
     id: 'secrets',
