@@ -166,6 +166,16 @@ export class MailboxAdminService {
         : await this.checkGroups(ctx.tenantId, input.sharedGroupIds);
     if (name !== undefined && name !== before.name) await this.checkNameFree(ctx.tenantId, name, id);
     if (addresses) await this.checkAddressesFree(ctx.tenantId, addresses, id);
+    // A journal mailbox holds everyone's mail: while an endpoint delivers into it, it stays one.
+    if (kind !== undefined && kind !== 'journal' && before.kind === 'journal') {
+      const usedBy = await this.usersOf(ctx.tenantId, id);
+      if (usedBy.length > 0) {
+        throw new ConflictError(
+          `the mailbox ${before.name} receives journal reports from ${usedBy.join(', ')}; it stays a journal mailbox while they do`,
+          { usedBy },
+        );
+      }
+    }
     await this.deps.mailboxes.update(ctx.tenantId, id, {
       name,
       kind,
@@ -198,9 +208,7 @@ export class MailboxAdminService {
   async delete(ctx: AuthContext, id: number): Promise<void> {
     requireRole(ctx, 'admin', 'deleting a mailbox');
     const mailbox = await this.view(ctx.tenantId, id);
-    const usedBy = (
-      await Promise.all((this.deps.usages ?? []).map((usage) => usage.usersOf(ctx.tenantId, id)))
-    ).flat();
+    const usedBy = await this.usersOf(ctx.tenantId, id);
     if (usedBy.length > 0) {
       throw new ConflictError(
         `the mailbox ${mailbox.name} is used by ${usedBy.join(', ')}; change or delete ${usedBy.length === 1 ? 'it' : 'them'} first`,
@@ -221,6 +229,11 @@ export class MailboxAdminService {
     const tenant = await this.deps.tenants.findTenant(tenantId);
     if (!tenant) throw new NotFoundError(`tenant ${tenantId} does not exist`);
     return tenant;
+  }
+
+  /** What delivers into the mailbox (journal endpoints today), by name. */
+  private async usersOf(tenantId: number, id: number): Promise<string[]> {
+    return (await Promise.all((this.deps.usages ?? []).map((usage) => usage.usersOf(tenantId, id)))).flat();
   }
 
   private async view(tenantId: number, id: number): Promise<MailboxView> {

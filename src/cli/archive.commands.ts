@@ -10,18 +10,15 @@ import { ValidationError } from '../core/errors.js';
 import { loadOrCreateMasterKey } from '../core/keys.js';
 import { createProgress } from './progress.js';
 import type { CliContext } from './program.js';
-import { DEFAULT_TENANT_SLUG } from '../tenancy/tenant.service.js';
+import { formatMinute, OPERATOR, tenantOption } from './cli.fns.js';
 import { replaceMasterKeyFile } from '../core/master-key-rotation.js';
-
-const tenantOption = () => new Option('--tenant <slug>', 'tenant slug').default(DEFAULT_TENANT_SLUG);
 
 async function tenantContext(app: App, slug: string) {
   const tenant = await app.tenants.findBySlug(slug);
   return { tenantId: tenant.id };
 }
 
-const formatDate = (ms: number | null) =>
-  ms === null ? '(no date)       ' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const formatDate = (ms: number | null) => formatMinute(ms, '(no date)       ');
 
 export function registerArchiveCommands(program: Command, cli: CliContext): void {
   program
@@ -122,7 +119,7 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
           // The operator is nobody's mailbox owner: an export is a read of someone else's mail.
           await app.audit.record({
             tenantId: ctx.tenantId,
-            actor: { kind: 'system', name: 'postvault CLI' },
+            actor: OPERATOR,
             action: 'mailbox.export',
             target: { type: 'mailbox', label: opts.mailbox },
             outcome: 'success',
@@ -164,7 +161,7 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
           });
           await app.audit.record({
             tenantId: ctx.tenantId,
-            actor: { kind: 'system', name: 'postvault CLI' },
+            actor: OPERATOR,
             action: 'mailbox.search',
             target: opts.mailbox ? { type: 'mailbox', label: opts.mailbox } : undefined,
             outcome: 'success',

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
+import { OPERATOR } from './cli.fns.js';
 import type { CliContext } from './program.js';
-
-const OPERATOR = { kind: 'system' as const, name: 'postvault CLI' };
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

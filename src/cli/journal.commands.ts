@@ -1,18 +1,10 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { App } from '../app.js';
 import { NotFoundError } from '../core/errors.js';
 import type { JournalEndpointView } from '../ingest/journal/journal-endpoints.service.js';
 import type { AuthContext } from '../tenancy/access.js';
-import { DEFAULT_TENANT_SLUG } from '../tenancy/tenant.service.js';
+import { formatMinute, operatorIn, tenantOption } from './cli.fns.js';
 import type { CliContext } from './program.js';
-
-const OPERATOR = { kind: 'system' as const, name: 'postvault CLI' };
-
-const tenantOption = () => new Option('--tenant <slug>', 'tenant slug').default(DEFAULT_TENANT_SLUG);
-
-async function operatorIn(app: App, slug: string): Promise<AuthContext> {
-  return { tenantId: (await app.tenants.findBySlug(slug)).id, actor: OPERATOR };
-}
 
 async function endpointNamed(app: App, ctx: AuthContext, name: string): Promise<JournalEndpointView> {
   const endpoint = (await app.admin.journalEndpoints.list(ctx)).find((e) => e.name === name.trim());
@@ -20,8 +12,7 @@ async function endpointNamed(app: App, ctx: AuthContext, name: string): Promise<
   return endpoint;
 }
 
-const formatTime = (ms: number | null) =>
-  ms === null ? 'never' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const formatTime = (ms: number | null) => formatMinute(ms, 'never');
 
 /**
  * `postvault journal-endpoint`: the Admin Access page "Journal endpoints" for scripted set-ups.
@@ -89,7 +80,7 @@ export function registerJournalCommands(program: Command, cli: CliContext): void
       .description(
         enabled
           ? 'Enable a journal endpoint: its address accepts journal reports again'
-          : 'Disable a journal endpoint: its address refuses journal reports (550) until enabled',
+          : 'Disable a journal endpoint: the intake will refuse its address (550) until it is enabled again',
       )
       .addOption(tenantOption())
       .action(async (name: string, opts: { tenant: string }) => {
@@ -104,7 +95,7 @@ export function registerJournalCommands(program: Command, cli: CliContext): void
 
   journal
     .command('regenerate-address <name>')
-    .description('Give a journal endpoint a new SMTP address; the old one stops working at once')
+    .description('Give a journal endpoint a new SMTP address; the old one stops matching at once')
     .addOption(tenantOption())
     .action(async (name: string, opts: { tenant: string }) => {
       await cli.withApp(async (app) => {

@@ -7,9 +7,12 @@ const ADDRESS = /^[a-z2-7]{20}@journal\.example\.com$/;
 describe('Admin Access API: journal endpoints', () => {
   let http: TempHttp;
   let admin: TestClient;
+  let tenantId: number;
   beforeEach(async () => {
     http = await openTempHttp({ POSTVAULT_JOURNAL_DOMAIN: 'Journal.Example.com' });
-    admin = (await http.tenantWithAdmin('acme')).admin;
+    const created = await http.tenantWithAdmin('acme');
+    admin = created.admin;
+    tenantId = created.tenant.id;
   });
   afterEach(async () => {
     await http.close();
@@ -90,7 +93,9 @@ describe('Admin Access API: journal endpoints', () => {
       'journal-endpoint.address.regenerate',
       'journal-endpoint.delete',
     ]);
+    // Neither the first nor the regenerated address reaches the log: each is a credential.
     expect(JSON.stringify(entries)).not.toContain(regenerated.body.address.split('@')[0]);
+    expect(JSON.stringify(entries)).not.toContain(created.body.address.split('@')[0]);
   });
 
   it('explains invalid input by field', async () => {
@@ -160,5 +165,25 @@ describe('Admin Access API: journal endpoints', () => {
         link: `/adminaccess/journal-endpoints/${quiet.body.id}`,
       },
     ]);
+  });
+
+  it('keeps a journal mailbox a journal mailbox while an endpoint delivers into it', async () => {
+    const created = await admin.post(BASE, { name: 'M365', newMailbox: { name: 'Journal' } });
+    expect(created.status).toBe(201);
+    const mailboxId = created.body.mailbox.id;
+    const changed = await admin.patch(`/api/v1/admin/mailboxes/${mailboxId}`, { kind: 'user' });
+    expect(changed.status).toBe(409);
+    expect(changed.body.message).toMatch(/M365/);
+    expect((await admin.delete(`${BASE}/${created.body.id}`)).status).toBe(204);
+    expect((await admin.patch(`/api/v1/admin/mailboxes/${mailboxId}`, { kind: 'user' })).status).toBe(200);
+  });
+
+  it("stops matching a suspended tenant's addresses", async () => {
+    const created = await admin.post(BASE, { name: 'M365', newMailbox: { name: 'Journal' } });
+    const journal = http.app.admin.journalEndpoints;
+    expect(await journal.findEnabledByAddress(created.body.address)).toBeDefined();
+    const system = await http.systemClient();
+    await system.post(`/api/v1/system/tenants/${tenantId}/suspend`);
+    expect(await journal.findEnabledByAddress(created.body.address)).toBeUndefined();
   });
 });

@@ -105,12 +105,14 @@ export class JournalEndpointsRepository {
       .executeTakeFirst();
   }
 
-  /** Any tenant's endpoint with this token: the intake's lookup. */
-  findByToken(token: string): Promise<JournalEndpoint | undefined> {
+  /** Any tenant's endpoint with this token, and whether its tenant is active: the intake's lookup. */
+  findByToken(token: string): Promise<(JournalEndpoint & { tenantStatus: string }) | undefined> {
     return this.db
-      .selectFrom('journal_endpoints')
-      .selectAll()
-      .where('address_token', '=', token)
+      .selectFrom('journal_endpoints as e')
+      .innerJoin('tenants as t', 't.id', 'e.tenant_id')
+      .selectAll('e')
+      .select('t.status as tenantStatus')
+      .where('e.address_token', '=', token)
       .executeTakeFirst();
   }
 

@@ -62,7 +62,7 @@ export interface JournalEndpointsServiceDeps {
     | 'recordReceived'
   >;
   /** Creates the journal mailbox of `newMailbox` (quota, name and audit rules of mailboxes apply). */
-  mailboxes: Pick<MailboxAdminService, 'create'>;
+  mailboxes: Pick<MailboxAdminService, 'create' | 'delete'>;
   audit: AuditRecorder;
   /** The installation's journal domain (config `journal.domain`), lower-case. */
   journalDomain: string;
@@ -142,12 +142,21 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
       input.mailboxId !== undefined
         ? (await this.checkMailbox(ctx.tenantId, input.mailboxId)).id
         : await this.createMailbox(ctx, input.newMailbox!.name);
-    const row = await this.deps.endpoints.insert(ctx.tenantId, {
-      name,
-      mailboxId,
-      token: await this.freeToken(),
-      now: this.clock(),
-    });
+    let row: { id: number };
+    try {
+      row = await this.deps.endpoints.insert(ctx.tenantId, {
+        name,
+        mailboxId,
+        token: this.newToken(),
+        now: this.clock(),
+      });
+    } catch (error) {
+      // Do not leave the just-created, still empty journal mailbox behind.
+      if (input.newMailbox !== undefined) {
+        await this.deps.mailboxes.delete(ctx, mailboxId).catch(() => undefined);
+      }
+      throw error;
+    }
     const endpoint = await this.view(ctx.tenantId, row.id);
     await this.audited(ctx, 'journal-endpoint.create', endpoint, {
       mailbox: endpoint.mailbox,
@@ -184,11 +193,11 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     return endpoint;
   }
 
-  /** A new address; the old one stops working at once (its reports are refused with 550). */
+  /** A new address; the old one stops matching at once (the intake will refuse it with 550). */
   async regenerateAddress(ctx: AuthContext, id: number): Promise<JournalEndpointView> {
     requireRole(ctx, 'admin', 'regenerating a journal endpoint address');
     await this.view(ctx.tenantId, id);
-    await this.deps.endpoints.update(ctx.tenantId, id, { token: await this.freeToken(), now: this.clock() });
+    await this.deps.endpoints.update(ctx.tenantId, id, { token: this.newToken(), now: this.clock() });
     const endpoint = await this.view(ctx.tenantId, id);
     // The address itself is not logged: knowing it is enough to put mail into the archive.
     await this.audited(ctx, 'journal-endpoint.address.regenerate', endpoint, {});
@@ -219,7 +228,8 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     const domain = trimmed.slice(at + 1).replace(/\.$/, '');
     if (domain !== this.domain || !TOKEN.test(token)) return undefined;
     const endpoint = await this.deps.endpoints.findByToken(token);
-    if (!endpoint || endpoint.enabled !== 1) return undefined;
+    // A suspended tenant takes no mail, like a disabled endpoint.
+    if (!endpoint || endpoint.enabled !== 1 || endpoint.tenantStatus !== 'active') return undefined;
     return { endpointId: endpoint.id, tenantId: endpoint.tenant_id, mailboxId: endpoint.mailbox_id };
   }
 
@@ -300,14 +310,6 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
       }
       throw error;
     }
-  }
-
-  private async freeToken(): Promise<string> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const token = this.newToken();
-      if (!(await this.deps.endpoints.findByToken(token))) return token;
-    }
-    throw new Error('could not find a free journal endpoint address');
   }
 
   private audited(
