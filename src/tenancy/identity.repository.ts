@@ -1,5 +1,21 @@
+import type { SelectQueryBuilder, Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { Realm, Role, Session } from '../db/schema.js';
+import type { Database, Realm, Role, Session } from '../db/schema.js';
+
+/**
+ * Forgets the second factor's leftovers (recovery codes, trusted devices) of some subjects. These
+ * rows name a subject by id only, so every path that resets or removes a subject calls this.
+ */
+export async function deleteSecondFactorRows(
+  trx: Transaction<Database>,
+  realm: Realm,
+  subjectIds: readonly number[] | SelectQueryBuilder<Database, 'users', { id: number }>,
+): Promise<void> {
+  if (Array.isArray(subjectIds) && subjectIds.length === 0) return;
+  const ids = subjectIds as number[];
+  await trx.deleteFrom('recovery_codes').where('realm', '=', realm).where('subject_id', 'in', ids).execute();
+  await trx.deleteFrom('trusted_devices').where('realm', '=', realm).where('subject_id', 'in', ids).execute();
+}
 
 /** Whoever signs in: a system administrator (realm 'system') or a tenant's user (realm 'tenant'). */
 export interface Subject {
@@ -240,16 +256,7 @@ export class IdentityRepository {
   /** Replaces the recovery codes and forgets trusted devices: a new second factor starts clean. */
   async replaceRecoveryCodes(subject: Pick<Subject, 'realm' | 'id'>, codeHashes: string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('recovery_codes')
-        .where('realm', '=', subject.realm)
-        .where('subject_id', '=', subject.id)
-        .execute();
-      await trx
-        .deleteFrom('trusted_devices')
-        .where('realm', '=', subject.realm)
-        .where('subject_id', '=', subject.id)
-        .execute();
+      await deleteSecondFactorRows(trx, subject.realm, [subject.id]);
       if (codeHashes.length > 0) {
         await trx
           .insertInto('recovery_codes')

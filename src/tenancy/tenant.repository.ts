@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Insertable } from 'kysely';
 import type { Tenant, TenantsTable } from '../db/schema.js';
+import { deleteSecondFactorRows } from './identity.repository.js';
 
 /** Tenant rows and their wrapped keys. System-level: these queries are the only ones not scoped by tenant. */
 export class TenantRepository {
@@ -77,16 +78,7 @@ export class TenantRepository {
       await trx.deleteFrom('audit_heads').where('tenant_id', '=', tenantId).execute();
       // Second-factor rows name users by id only; a later user with a reused id must not inherit them.
       const users = trx.selectFrom('users').select('id').where('tenant_id', '=', tenantId);
-      await trx
-        .deleteFrom('recovery_codes')
-        .where('realm', '=', 'tenant')
-        .where('subject_id', 'in', users)
-        .execute();
-      await trx
-        .deleteFrom('trusted_devices')
-        .where('realm', '=', 'tenant')
-        .where('subject_id', 'in', users)
-        .execute();
+      await deleteSecondFactorRows(trx, 'tenant', users);
       // The rest (mailboxes, folders, users, groups, sessions, secrets, keys…) cascades.
       await trx.deleteFrom('tenants').where('id', '=', tenantId).execute();
     });

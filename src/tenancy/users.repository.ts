@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import { ROLES, type Database, type IdentityOrigin, type Role, type UsersTable } from '../db/schema.js';
 import { writeKeepingAnAdmin, type GuardedOutcome } from './groups.repository.js';
+import { deleteSecondFactorRows } from './identity.repository.js';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -80,18 +81,8 @@ async function deleteSessions(trx: Transaction<Database>, tenantId: number, user
 }
 
 /** Recovery codes and trusted devices carry no tenant: callers have checked the user is the tenant's. */
-async function deleteSecondFactorState(trx: Transaction<Database>, userId: number) {
-  await trx
-    .deleteFrom('recovery_codes')
-    .where('realm', '=', 'tenant')
-    .where('subject_id', '=', userId)
-    .execute();
-  await trx
-    .deleteFrom('trusted_devices')
-    .where('realm', '=', 'tenant')
-    .where('subject_id', '=', userId)
-    .execute();
-}
+const deleteSecondFactorState = (trx: Transaction<Database>, userId: number) =>
+  deleteSecondFactorRows(trx, 'tenant', [userId]);
 
 /** Tenant users, their addresses and roles; each query scoped by the tenant id passed first. */
 export class UsersRepository {
