@@ -3,14 +3,17 @@
 # Run by `npm test` (pretest). Needs root for apt-get; says what to install otherwise.
 set -euo pipefail
 
-# command → Debian package
+# command → Debian package (postfix also brings smtp-sink, smtp-source, postqueue)
 declare -A needed=(
   [chromium]=chromium
+  [postfix]=postfix
+  [swaks]=swaks
 )
 
 missing=()
 for command in "${!needed[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
+  # /usr/sbin (postfix) is not on a non-root PATH on Debian.
+  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${needed[$command]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -38,6 +38,10 @@ import { SecretsService } from './tenancy/secrets.service.js';
 import { UsersRepository } from './tenancy/users.repository.js';
 import { UsersService } from './tenancy/users.service.js';
 import { JournalEndpointsRepository } from './ingest/journal/journal-endpoints.repository.js';
+import { JournalIntake } from './ingest/journal/journal-intake.js';
+import { JournalSpool } from './ingest/journal/journal-spool.js';
+import { ProcessLogRepository } from './jobs/process-log.repository.js';
+import { ProcessLogService } from './jobs/process-log.service.js';
 import {
   JournalEndpointsService,
   journalEndpointMailboxUsage,
@@ -66,7 +70,12 @@ export interface App {
     dashboard: DashboardService;
     /** Also the SMTP intake's lookup (findEnabledByAddress) and counter (recordReceived). */
     journalEndpoints: JournalEndpointsService;
+    /** Reading the process log (Admin and Auditor); the processes write through `App['processLog']`. */
+    processLog: ProcessLogService;
   };
+  /** What the journal SMTP listener hands messages to (src/ingest/journal/journal-smtp.server.ts). */
+  journalIntake: JournalIntake;
+  processLog: ProcessLogRepository;
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -130,6 +139,7 @@ function openAdministration(
       journalEndpoints,
     }),
     journalEndpoints,
+    processLog: new ProcessLogService(new ProcessLogRepository(db)),
   };
 }
 
@@ -186,6 +196,24 @@ export async function openApp(
     audit,
     deleteTenantBlobs: (tenantId) => blobs.deleteTenant(tenantId),
   });
+  const processLog = new ProcessLogRepository(database.db);
+  const journalIntake = new JournalIntake({
+    archive,
+    tenants,
+    spool: new JournalSpool(config.dataDir, database.db, {
+      beforeWrite:
+        options.blobFaults?.beforeWrite &&
+        ((temp) => options.blobFaults!.beforeWrite!(temp, 'journal-spool')),
+    }),
+    endpoints: new JournalEndpointsRepository(database.db),
+    processLog,
+    logger,
+    metrics,
+    limits: {
+      maxBacklogMessages: config.journalSmtp.maxBacklogMessages,
+      maxBacklogBytes: config.journalSmtp.maxBacklogMegabytes * 1024 * 1024,
+    },
+  });
   return {
     config,
     logger,
@@ -199,8 +227,11 @@ export async function openApp(
     systemAdmins: new SystemAdminService(identities, audit),
     tenantManagement,
     admin,
+    journalIntake,
+    processLog,
     masterKey,
     async close() {
+      await journalIntake.stop();
       await preparer.close();
       await database.db.destroy();
     },

@@ -8,7 +8,7 @@ import type {
   FoldersTable,
   NewMessageContent,
 } from '../db/schema.js';
-import type { FtsDocument } from './archive.types.js';
+import type { FtsDocument, MessageEnvelope } from './archive.types.js';
 
 export interface NewBlob {
   key: string;
@@ -40,7 +40,19 @@ export interface IngestCommit {
     folderId: number;
     sortDate: number;
   }>;
+  /** Envelopes to keep with copies (new or existing) and to add to their contents' index documents. */
+  envelopes: Array<{
+    /** Set for a content that already existed; otherwise the content is new in this commit. */
+    contentId?: number;
+    blobKey: string;
+    folderId: number;
+    envelope: MessageEnvelope;
+    /** The content's index document as derived from the message alone. */
+    baseFts: FtsDocument;
+  }>;
   archivedAt: number;
+  /** The caller's own writes that must commit (or not) with this group; see ArchiveBatchOptions. */
+  inCommit?: (trx: Transaction<Database>) => Promise<void>;
 }
 
 export interface CommitResult {
@@ -219,8 +231,16 @@ export class ArchiveRepository {
         for (const row of rows) contentIds.set(row.blob_key, row.id);
       }
 
+      // A content new in this commit gets its envelopes' addresses in its first document; only an
+      // existing content's document is rebuilt (mergeEnvelopes).
+      const newEnvelopes = new Map<string, MessageEnvelope[]>();
+      for (const entry of commit.envelopes) {
+        if (entry.contentId !== undefined) continue;
+        newEnvelopes.set(entry.blobKey, [...(newEnvelopes.get(entry.blobKey) ?? []), entry.envelope]);
+      }
       const ftsRows = commit.newContents.map((item) => {
-        const f = item.fts;
+        const envelopes = newEnvelopes.get(item.content.blob_key);
+        const f = envelopes ? withEnvelopeAddresses(item.fts, ...envelopeRows(envelopes)) : item.fts;
         return sql`(${contentIds.get(item.content.blob_key)!}, ${f.sender}, ${f.recipient_to}, ${f.recipient_cc}, ${f.recipient_bcc}, ${f.subject}, ${f.body}, ${f.attachment})`;
       });
       for (const rows of chunksOf(ftsRows, Math.floor(MAX_PARAMETERS / 8))) {
@@ -268,8 +288,110 @@ export class ArchiveRepository {
           .execute();
         for (const row of inserted) messageIds.set(`${row.folder_id}:${row.content_id}`, row.id);
       }
+      await this.mergeEnvelopes(trx, tenantId, commit, contentIds, messageIds);
+      await commit.inCommit?.(trx);
       return { contentIds, messageIds };
     });
+  }
+
+  /**
+   * Keeps each envelope with its copy, adding recipients a copy has not seen yet, and re-indexes a
+   * content whose envelope addresses grew: its document becomes the message's own plus every
+   * envelope address of every copy, so `bcc:` finds a hidden recipient. In the ingest transaction,
+   * so a message is never acknowledged with its envelope half-recorded.
+   */
+  private async mergeEnvelopes(
+    trx: Transaction<Database>,
+    tenantId: number,
+    commit: IngestCommit,
+    contentIds: Map<string, number>,
+    messageIds: Map<string, number>,
+  ): Promise<void> {
+    const reindex = new Map<number, FtsDocument>();
+    for (const entry of commit.envelopes) {
+      const contentId = entry.contentId ?? contentIds.get(entry.blobKey)!;
+      const messageId =
+        messageIds.get(`${entry.folderId}:${contentId}`) ??
+        (
+          await trx
+            .selectFrom('messages')
+            .select('id')
+            .where('tenant_id', '=', tenantId)
+            .where('content_id', '=', contentId)
+            .where('folder_id', '=', entry.folderId)
+            .executeTakeFirstOrThrow()
+        ).id;
+      const { envelope } = entry;
+      const isNewContent = entry.contentId === undefined;
+      const known =
+        !isNewContent &&
+        (await trx
+          .selectFrom('message_envelopes')
+          .select('message_id')
+          .where('message_id', '=', messageId)
+          .executeTakeFirst()) !== undefined;
+      await trx
+        .insertInto('message_envelopes')
+        .values({
+          message_id: messageId,
+          tenant_id: tenantId,
+          content_id: contentId,
+          sender: envelope.sender,
+          on_behalf_of: envelope.onBehalfOf ?? null,
+          reports: 1,
+          first_received_at: commit.archivedAt,
+          last_received_at: commit.archivedAt,
+        })
+        .onConflict((oc) =>
+          oc.column('message_id').doUpdateSet((eb) => ({
+            reports: eb('message_envelopes.reports', '+', 1),
+            last_received_at: eb.ref('excluded.last_received_at'),
+          })),
+        )
+        .execute();
+      let added = known ? 0 : 1;
+      for (const rows of chunksOf(
+        dedupeRecipients(envelope).map((r) => ({
+          message_id: messageId,
+          tenant_id: tenantId,
+          content_id: contentId,
+          kind: r.kind,
+          address: r.address,
+          expanded_from: r.expandedFrom ?? null,
+          forwarded_from: r.forwardedFrom ?? null,
+        })),
+      )) {
+        const result = await trx
+          .insertInto('message_envelope_recipients')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        added += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      if (added > 0 && !isNewContent) reindex.set(contentId, entry.baseFts);
+    }
+
+    for (const [contentId, base] of reindex) {
+      const senders = await trx
+        .selectFrom('message_envelopes')
+        .select(['sender', 'on_behalf_of'])
+        .distinct()
+        .where('tenant_id', '=', tenantId)
+        .where('content_id', '=', contentId)
+        .execute();
+      const recipients = await trx
+        .selectFrom('message_envelope_recipients')
+        .select(['kind', 'address', 'expanded_from', 'forwarded_from'])
+        .where('tenant_id', '=', tenantId)
+        .where('content_id', '=', contentId)
+        .execute();
+      const doc = withEnvelopeAddresses(base, senders, recipients);
+      await sql`delete from message_fts where rowid = ${contentId}`.execute(trx);
+      await sql`insert into message_fts (rowid, sender, recipient_to, recipient_cc, recipient_bcc, subject, body, attachment)
+        values (${contentId}, ${doc.sender}, ${doc.recipient_to}, ${doc.recipient_cc}, ${doc.recipient_bcc}, ${doc.subject}, ${doc.body}, ${doc.attachment})`.execute(
+        trx,
+      );
+    }
   }
 
   private async addToCounters(
@@ -448,4 +570,82 @@ function chunksOf<T>(rows: T[], size?: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < rows.length; i += n) chunks.push(rows.slice(i, i + n));
   return chunks;
+}
+
+/** One row per (kind, address): a report may list a recipient twice (directly and through a list). */
+function dedupeRecipients(envelope: MessageEnvelope): MessageEnvelope['recipients'] {
+  const seen = new Map<string, MessageEnvelope['recipients'][number]>();
+  for (const r of envelope.recipients) {
+    const address = r.address.trim().toLowerCase();
+    if (!address) continue;
+    const key = `${r.kind} ${address}`;
+    if (!seen.has(key)) seen.set(key, { ...r, address });
+  }
+  return [...seen.values()];
+}
+
+type EnvelopeSenderRow = { sender: string; on_behalf_of: string | null };
+type EnvelopeRecipientRow = {
+  kind: MessageEnvelope['recipients'][number]['kind'];
+  address: string;
+  expanded_from: string | null;
+  forwarded_from: string | null;
+};
+
+/** Envelopes in the row shapes withEnvelopeAddresses reads. */
+function envelopeRows(envelopes: MessageEnvelope[]): [EnvelopeSenderRow[], EnvelopeRecipientRow[]] {
+  return [
+    envelopes.map((e) => ({ sender: e.sender, on_behalf_of: e.onBehalfOf ?? null })),
+    envelopes.flatMap((e) =>
+      dedupeRecipients(e).map((r) => ({
+        kind: r.kind,
+        address: r.address,
+        expanded_from: r.expandedFrom ?? null,
+        forwarded_from: r.forwardedFrom ?? null,
+      })),
+    ),
+  ];
+}
+
+/**
+ * The index document of a content with its envelope addresses appended. A `Recipient:` line names a
+ * recipient the headers do not show, so it is indexed with Bcc; a list a recipient was expanded
+ * from, and the address a message was forwarded from, count as recipients of the same kind.
+ */
+export function withEnvelopeAddresses(
+  base: FtsDocument,
+  senders: EnvelopeSenderRow[],
+  recipients: EnvelopeRecipientRow[],
+): FtsDocument {
+  const column = {
+    to: 'recipient_to',
+    cc: 'recipient_cc',
+    bcc: 'recipient_bcc',
+    recipient: 'recipient_bcc',
+  } as const;
+  const extra: Record<'sender' | 'recipient_to' | 'recipient_cc' | 'recipient_bcc', Set<string>> = {
+    sender: new Set(),
+    recipient_to: new Set(),
+    recipient_cc: new Set(),
+    recipient_bcc: new Set(),
+  };
+  for (const s of senders) {
+    if (s.sender) extra.sender.add(s.sender);
+    if (s.on_behalf_of) extra.sender.add(s.on_behalf_of);
+  }
+  for (const r of recipients) {
+    const set = extra[column[r.kind]];
+    set.add(r.address);
+    if (r.expanded_from) set.add(r.expanded_from);
+    if (r.forwarded_from) set.add(r.forwarded_from);
+  }
+  const append = (text: string, more: Set<string>) =>
+    more.size === 0 ? text : [text, ...more].filter((t) => t.length > 0).join('\n');
+  return {
+    ...base,
+    sender: append(base.sender, extra.sender),
+    recipient_to: append(base.recipient_to, extra.recipient_to),
+    recipient_cc: append(base.recipient_cc, extra.recipient_cc),
+    recipient_bcc: append(base.recipient_bcc, extra.recipient_bcc),
+  };
 }

@@ -2,7 +2,8 @@ import type { Metrics } from '../core/metrics.js';
 import { createHash } from 'node:crypto';
 import { blobKeyOf } from '../core/keys.js';
 import { IntegrityError, KeyError, NotFoundError, ValidationError } from '../core/errors.js';
-import type { ArchiveMailbox } from '../db/schema.js';
+import type { Transaction } from 'kysely';
+import type { ArchiveMailbox, Database } from '../db/schema.js';
 import { decodeObject, readObjectHeader } from '../store/object-codec.js';
 import { reassemble } from '../store/skeleton.js';
 import type { BlobLocator, BlobStore } from '../store/store.types.js';
@@ -28,6 +29,16 @@ export interface ArchiveServiceDeps {
   clock?: () => number;
   /** Counts outcomes for /metrics. */
   metrics?: Pick<Metrics, 'ingestMessages' | 'ingestBytes'>;
+}
+
+export interface ArchiveBatchOptions {
+  /**
+   * Runs inside the transaction that records the group, with the indexes of the items stored
+   * (archived, copy or duplicate): a source that must remember what it archived (the journal
+   * intake deleting spooled messages, counting them) does it here, so that a crash cannot keep one
+   * without the other.
+   */
+  inCommit?: (trx: Transaction<Database>, storedIndexes: number[]) => Promise<void>;
 }
 
 export function normalizeFolderPath(path: string): string {
@@ -105,7 +116,12 @@ export class ArchiveService {
    * its error and nothing of it is kept. Idempotent: the same bytes in the same folder are archived
    * once, whatever happens in between.
    */
-  async archiveBatch(ctx: TenantContext, mailboxId: number, items: ArchiveItem[]): Promise<ArchiveOutcome[]> {
+  async archiveBatch(
+    ctx: TenantContext,
+    mailboxId: number,
+    items: ArchiveItem[],
+    options: ArchiveBatchOptions = {},
+  ): Promise<ArchiveOutcome[]> {
     if (!(await this.deps.repository.findMailboxById(ctx.tenantId, mailboxId))) {
       throw new NotFoundError(`archive mailbox ${mailboxId} does not exist`);
     }
@@ -130,7 +146,8 @@ export class ArchiveService {
     const dataKey = keyring.dataKeys.get(keyring.activeDataKeyId)!;
     const prepared = new Map<string, Promise<PreparedMessage>>();
     for (const { item, blobKey } of keyed) {
-      if (known.has(blobKey) || prepared.has(blobKey)) continue;
+      // An envelope for a known message still needs the message's index document, to add to it.
+      if ((known.has(blobKey) && !item.envelope) || prepared.has(blobKey)) continue;
       const promise = this.deps.preparer.prepare({
         raw: item.raw,
         tenantId: ctx.tenantId,
@@ -163,8 +180,8 @@ export class ArchiveService {
     );
     const written = new Set<string>();
     const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
-    for (const result of preparedResults.values()) {
-      if (result instanceof Error) continue;
+    for (const [blobKey, result] of preparedResults) {
+      if (result instanceof Error || known.has(blobKey)) continue;
       for (const [i, object] of result.objects.entries()) {
         if (written.has(object.key) || (i > 0 && knownParts.has(object.key))) continue;
         written.add(object.key);
@@ -174,7 +191,7 @@ export class ArchiveService {
     const locators = await this.deps.blobs.putMany(ctx.tenantId, objectsToWrite);
 
     const run = this.commitChain.then(() =>
-      this.commitPrepared(ctx, mailboxId, keyed, preparedResults, locators),
+      this.commitPrepared(ctx, mailboxId, keyed, preparedResults, locators, options),
     );
     this.commitChain = run.catch(() => undefined);
     const outcomes = await run;
@@ -202,6 +219,7 @@ export class ArchiveService {
     preparedResults: Map<string, PreparedMessage | Error>,
     /** Objects archiveBatch has already stored durably, and where. */
     written: ReadonlyMap<string, BlobLocator>,
+    options: ArchiveBatchOptions,
   ): Promise<ArchiveOutcome[]> {
     const { repository, blobs } = this.deps;
     const tenantId = ctx.tenantId;
@@ -226,6 +244,7 @@ export class ArchiveService {
       partRefIncrements: new Map(),
       newContents: [],
       newCopies: [],
+      envelopes: [],
       archivedAt: now,
     };
     const newContentByKey = new Map<string, IngestCommit['newContents'][number]>();
@@ -240,8 +259,9 @@ export class ArchiveService {
     const objectsToWrite: Array<{ key: string; data: Uint8Array }> = [];
     const newObjects: Array<PreparedMessage['objects'][number]> = [];
     const candidatePartKeys = new Set<string>();
-    for (const result of preparedResults.values()) {
-      if (!(result instanceof Error)) for (const key of result.partKeys) candidatePartKeys.add(key);
+    for (const [blobKey, result] of preparedResults) {
+      if (!(result instanceof Error) && !existingContents.has(blobKey))
+        for (const key of result.partKeys) candidatePartKeys.add(key);
     }
     const existingParts = await repository.findExistingBlobKeys(tenantId, [...candidatePartKeys]);
     const newParts = new Set<string>();
@@ -249,6 +269,24 @@ export class ArchiveService {
     for (const { item, blobKey, folderId } of keyed) {
       const existing = existingContents.get(blobKey);
       if (existing) {
+        if (item.envelope) {
+          const prepared = preparedResults.get(blobKey);
+          if (!prepared || prepared instanceof Error) {
+            outcomes.push({
+              sourceRef: item.sourceRef,
+              status: 'failed',
+              error: `cannot index the envelope: ${prepared?.message ?? 'message not prepared'}`,
+            });
+            continue;
+          }
+          commit.envelopes.push({
+            contentId: existing.id,
+            blobKey,
+            folderId,
+            envelope: item.envelope,
+            baseFts: prepared.fts,
+          });
+        }
         const copyKey = `${folderId}:${existing.id}`;
         if (existingCopies.has(copyKey) || placed.has(copyKey)) {
           outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'duplicate' });
@@ -315,6 +353,8 @@ export class ArchiveService {
         newContentByKey.set(blobKey, entry);
         commit.newContents.push(entry);
       }
+      if (item.envelope)
+        commit.envelopes.push({ blobKey, folderId, envelope: item.envelope, baseFts: prepared.fts });
       const copyKey = `${folderId}:new:${blobKey}`;
       if (placed.has(copyKey)) {
         outcomes.push({ pending: item.sourceRef, blobKey, folderId, status: 'duplicate' });
@@ -341,6 +381,11 @@ export class ArchiveService {
     ))
       locators.set(key, locator);
     for (const object of newObjects) commit.newBlobs.push(blobOf(object, locators.get(object.key)!));
+    const { inCommit } = options;
+    if (inCommit) {
+      const stored = outcomes.flatMap((o, i) => ('pending' in o ? [i] : []));
+      commit.inCommit = (trx) => inCommit(trx, stored);
+    }
     const result = await repository.commitIngest(tenantId, commit);
 
     return outcomes.map((o) => {

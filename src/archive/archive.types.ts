@@ -12,6 +12,29 @@ export interface ArchiveItem {
   folderPath: string;
   /** Where the item came from, for error reports ("inbox.mbox#12"). */
   sourceRef: string;
+  /**
+   * The transport envelope it arrived with (a journal report's): kept with the copy, merged into an
+   * earlier envelope of the same copy, and indexed so that `bcc:` finds hidden recipients.
+   */
+  envelope?: MessageEnvelope;
+}
+
+export type EnvelopeRecipientKind = 'to' | 'cc' | 'bcc' | 'recipient';
+
+export interface EnvelopeRecipient {
+  address: string;
+  kind: EnvelopeRecipientKind;
+  /** The distribution list this recipient was expanded from. */
+  expandedFrom?: string;
+  /** The recipient the message was originally addressed to. */
+  forwardedFrom?: string;
+}
+
+export interface MessageEnvelope {
+  /** SMTP address; '' for the null sender. */
+  sender: string;
+  onBehalfOf?: string;
+  recipients: EnvelopeRecipient[];
 }
 
 export type ArchiveOutcome =

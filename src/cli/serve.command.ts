@@ -1,20 +1,27 @@
 import type { Command } from 'commander';
 import { startHttpServer } from '../http/server.js';
 import { openApp } from '../app.js';
+import { startJournalSmtp } from '../listeners.js';
 import type { CliContext } from './program.js';
 
 export function registerServeCommand(program: Command, cli: CliContext): void {
   program
     .command('serve')
-    .description('Start Postvault: the HTTP consoles and API (SMTP intake and POP3 arrive with their faces)')
+    .description(
+      'Start Postvault: the HTTP consoles and API, and the journal SMTP intake (gateway SMTP and POP3 arrive with their face)',
+    )
     .action(async () => {
       const app = await openApp(cli.config());
       const firstAdmin = await app.systemAdmins.ensureFirstAdmin(app.config.auth.firstSystemAdminPassword);
       const http = await startHttpServer(app);
+      const journalSmtp = await startJournalSmtp(app);
       cli.out.write(
         `Postvault is running.\n` +
           `  data folder: ${app.config.dataDir}\n` +
           `  HTTP:        ${http.url}  (health: ${http.url}/healthz, API docs: ${http.url}/api/docs)\n` +
+          (journalSmtp
+            ? `  Journal SMTP: smtp://${journalSmtp.host}:${journalSmtp.port}  (journal endpoint addresses: *@${app.config.journal.domain})\n`
+            : `  Journal SMTP: off (POSTVAULT_JOURNAL_SMTP_PORT=0)\n`) +
           `System console: ${http.url}/system\n` +
           (firstAdmin
             ? `  first system administrator: ${firstAdmin.username}\n` +
@@ -27,6 +34,8 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           `Search:        npx postvault search QUERY\n`,
       );
       const shutdown = async () => {
+        // Stop taking mail first: messages in flight finish (or get 451) before the store closes.
+        await journalSmtp?.close();
         await http.close();
         await app.close();
         process.exit(0);

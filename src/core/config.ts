@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const booleanFlag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
 const listener = (defaultPort: number) =>
   z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(defaultPort) }).prefault({});
 
@@ -31,7 +34,36 @@ export const configSchema = z.object({
         .default(false),
     })
     .prefault({}),
-  journalSmtp: listener(2525),
+  journalSmtp: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(2525),
+      /** Advertised in EHLO (SIZE) and enforced: a larger message gets 552. */
+      maxMessageBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(100 * 1024 * 1024),
+      /** PEM files for STARTTLS; when unset, a self-signed pair is generated into <dataDir>/tls. */
+      tlsCertFile: z.string().optional(),
+      tlsKeyFile: z.string().optional(),
+      /** Refuse MAIL FROM until the peer has started TLS. */
+      tlsRequired: booleanFlag.default(false),
+      /** Open connections in total and from one peer address; more are answered 421. */
+      maxConnections: z.coerce.number().int().min(1).default(200),
+      maxConnectionsPerPeer: z.coerce.number().int().min(1).default(50),
+      /** Messages one peer address may deliver per minute; more get 451 4.7.0 (0 = no limit). */
+      maxMessagesPerPeerPerMinute: z.coerce.number().int().min(0).default(0),
+      /**
+       * Mail acknowledged but not yet archived (a burst, or a store failure being retried); above
+       * either limit new mail gets 451 until the archive catches up.
+       */
+      maxBacklogMessages: z.coerce.number().int().min(1).default(50_000),
+      maxBacklogMegabytes: z.coerce.number().int().min(1).default(4096),
+      /** An idle connection is closed after this many seconds. */
+      idleTimeoutSeconds: z.coerce.number().int().min(5).default(300),
+    })
+    .prefault({}),
   journal: z
     .object({
       /** The domain of journal endpoint addresses (`<token>@<domain>`); its MX must reach the intake. */
@@ -78,10 +110,7 @@ export const configSchema = z.object({
         .max(24 * 30)
         .default(12),
       /** Mark cookies Secure. Turn on behind TLS; requests that arrive over https get it anyway. */
-      secureCookies: z
-        .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-        .transform((v) => v === true || v === 'true' || v === '1')
-        .default(false),
+      secureCookies: booleanFlag.default(false),
       /** Password for the first system administrator (`admin`); printed once when generated instead. */
       firstSystemAdminPassword: z.string().min(10).optional(),
     })
@@ -100,6 +129,16 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_TRUST_PROXY: ['http', 'trustProxy'],
   POSTVAULT_JOURNAL_SMTP_HOST: ['journalSmtp', 'host'],
   POSTVAULT_JOURNAL_SMTP_PORT: ['journalSmtp', 'port'],
+  POSTVAULT_JOURNAL_SMTP_MAX_MESSAGE_BYTES: ['journalSmtp', 'maxMessageBytes'],
+  POSTVAULT_JOURNAL_SMTP_TLS_CERT: ['journalSmtp', 'tlsCertFile'],
+  POSTVAULT_JOURNAL_SMTP_TLS_KEY: ['journalSmtp', 'tlsKeyFile'],
+  POSTVAULT_JOURNAL_SMTP_TLS_REQUIRED: ['journalSmtp', 'tlsRequired'],
+  POSTVAULT_JOURNAL_SMTP_MAX_CONNECTIONS: ['journalSmtp', 'maxConnections'],
+  POSTVAULT_JOURNAL_SMTP_MAX_CONNECTIONS_PER_PEER: ['journalSmtp', 'maxConnectionsPerPeer'],
+  POSTVAULT_JOURNAL_SMTP_MAX_MESSAGES_PER_PEER_PER_MINUTE: ['journalSmtp', 'maxMessagesPerPeerPerMinute'],
+  POSTVAULT_JOURNAL_SMTP_IDLE_TIMEOUT: ['journalSmtp', 'idleTimeoutSeconds'],
+  POSTVAULT_JOURNAL_MAX_BACKLOG_MESSAGES: ['journalSmtp', 'maxBacklogMessages'],
+  POSTVAULT_JOURNAL_MAX_BACKLOG_MB: ['journalSmtp', 'maxBacklogMegabytes'],
   POSTVAULT_JOURNAL_DOMAIN: ['journal', 'domain'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],

@@ -28,6 +28,17 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    smtpTransactions: new Counter({
+      name: 'postvault_smtp_transactions_total',
+      help: 'SMTP intake transactions by listener and outcome (stored, unknown-recipient, too-large, store-failed, ...)',
+      labelNames: ['listener', 'outcome'] as const,
+      registers: [registry],
+    }),
+    journalBacklog: new Gauge({
+      name: 'postvault_journal_backlog_messages',
+      help: 'Journal messages acknowledged (250) and waiting to be archived',
+      registers: [registry],
+    }),
     ingestBytes: new Counter({
       name: 'postvault_ingest_bytes_total',
       help: 'Raw bytes of messages newly archived',

@@ -421,6 +421,77 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_journal_intake': {
+    async up(db: Kysely<unknown>) {
+      // The transport envelope a copy arrived with (journal reports): who sent it and every
+      // recipient, Bcc and expanded lists included. Per copy, merged when another report of the
+      // same message arrives; content_id lets the content's index document gather them.
+      await db.schema
+        .createTable('message_envelopes')
+        .addColumn('message_id', 'integer', (c) =>
+          c.primaryKey().references('messages.id').onDelete('cascade'),
+        )
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
+        .addColumn('content_id', 'integer', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('on_behalf_of', 'text')
+        .addColumn('reports', 'integer', (c) => c.notNull())
+        .addColumn('first_received_at', 'integer', (c) => c.notNull())
+        .addColumn('last_received_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('message_envelopes_by_content')
+        .on('message_envelopes')
+        .columns(['tenant_id', 'content_id'])
+        .execute();
+      await db.schema
+        .createTable('message_envelope_recipients')
+        .addColumn('message_id', 'integer', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('tenant_id', 'integer', (c) => c.notNull())
+        .addColumn('content_id', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('expanded_from', 'text')
+        .addColumn('forwarded_from', 'text')
+        .addPrimaryKeyConstraint('message_envelope_recipients_pk', ['message_id', 'kind', 'address'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      await db.schema
+        .createIndex('message_envelope_recipients_by_content')
+        .on('message_envelope_recipients')
+        .columns(['tenant_id', 'content_id'])
+        .execute();
+      // Journal reports acknowledged (250) wait in spool files until archived; which records of a
+      // spool file are archived is written here in the archive's own transaction, so a crash between
+      // archiving and removing the file never archives a record twice.
+      await db.schema
+        .createTable('journal_spool_done')
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('record', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('journal_spool_done_pk', ['file', 'record'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      // What background processes report to admins (Admin Access → Process Log). The journal intake
+      // writes here first; the job queue's runs will join it.
+      await db.schema
+        .createTable('process_log')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.references('tenants.id').onDelete('cascade'))
+        .addColumn('process', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'integer')
+        .addColumn('subject_name', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('details_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('process_log_by_tenant')
+        .on('process_log')
+        .columns(['tenant_id', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

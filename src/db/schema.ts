@@ -39,6 +39,10 @@ export interface Database {
   volume_hourly: VolumeHourlyTable;
   journal_endpoints: JournalEndpointsTable;
   journal_endpoint_hourly: JournalEndpointHourlyTable;
+  message_envelopes: MessageEnvelopesTable;
+  message_envelope_recipients: MessageEnvelopeRecipientsTable;
+  process_log: ProcessLogTable;
+  journal_spool_done: JournalSpoolDoneTable;
 }
 
 export interface TenantsTable {
@@ -373,3 +377,51 @@ export interface JournalEndpointHourlyTable {
 }
 
 export type JournalEndpoint = Selectable<JournalEndpointsTable>;
+
+export interface MessageEnvelopesTable {
+  /** The copy (messages.id) this envelope belongs to. */
+  message_id: number;
+  tenant_id: number;
+  content_id: number;
+  /** SMTP address; '' for the null sender of a non-delivery report. */
+  sender: string;
+  on_behalf_of: string | null;
+  /** How many reports carried this message (one per recipient group is normal). */
+  reports: number;
+  first_received_at: number;
+  last_received_at: number;
+}
+
+export interface MessageEnvelopeRecipientsTable {
+  message_id: number;
+  tenant_id: number;
+  content_id: number;
+  kind: 'to' | 'cc' | 'bcc' | 'recipient';
+  address: string;
+  expanded_from: string | null;
+  forwarded_from: string | null;
+}
+
+export interface ProcessLogTable {
+  id: Generated<number>;
+  /** null: the installation's own processes (System console). */
+  tenant_id: number | null;
+  /** What wrote it, e.g. 'journal-intake'. */
+  process: string;
+  /** The configuration it is about (a journal endpoint's id), when there is one. */
+  subject_id: number | null;
+  subject_name: string;
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  details_json: string;
+  created_at: number;
+}
+
+export type ProcessLogRow = Selectable<ProcessLogTable>;
+
+export interface JournalSpoolDoneTable {
+  /** A spool file's name (under <dataDir>/spool/journal). */
+  file: string;
+  /** The record's index in that file. */
+  record: number;
+}

@@ -1,3 +1,4 @@
+import { fsyncDirectory } from '../core/durable-file.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, opendir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -602,15 +603,6 @@ function asStoreError(err: unknown, message: string): unknown {
     return new TemporaryError(`${message}: ${code} (${(err as Error).message})`, { code });
   }
   return err;
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

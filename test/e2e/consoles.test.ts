@@ -1,19 +1,22 @@
+import nodemailer from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, unlabelledControls } from '../support/browser.js';
-import { startServe } from '../support/server-process.js';
+import { freePort, startServe } from '../support/server-process.js';
 
 /**
  * The newcomer's path through both consoles in headless Chromium against `postvault serve`:
  * the system administrator creates a tenant; its admin signs in, reads the dashboard, creates a
- * group with the Reader role and a user, switches to German and signs out. Every page visited is
- * kept as a screenshot under test-artifacts/screenshots.
+ * group with the Reader role and a user, adds a journal endpoint, watches a message to it show up in the
+ * process log, switches to German and signs out. Every page visited is kept as a screenshot under
+ * test-artifacts/screenshots.
  */
 const SYSTEM_PASSWORD = 'e2e-system-password';
 
 describe('System console and Admin Access in Chromium', { timeout: 180_000 }, () => {
   let server: Awaited<ReturnType<typeof startServe>>;
   let browser: Browser;
+  let journalSmtpPort: number;
   const pageErrors: string[] = [];
   let tenantAdmin: { login: string; password: string } | undefined;
 
@@ -37,7 +40,11 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
   };
 
   beforeAll(async () => {
-    server = await startServe({ POSTVAULT_SYSTEM_ADMIN_PASSWORD: SYSTEM_PASSWORD });
+    journalSmtpPort = await freePort();
+    server = await startServe({
+      POSTVAULT_SYSTEM_ADMIN_PASSWORD: SYSTEM_PASSWORD,
+      POSTVAULT_JOURNAL_SMTP_PORT: String(journalSmtpPort),
+    });
     browser = await launchChromium();
   });
 
@@ -178,11 +185,61 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     await journalDialog.getByRole('button', { name: 'Add journal endpoint' }).click();
     const address = page.getByTestId('journal-endpoint-address');
     await address.waitFor();
-    expect((await address.innerText()).trim()).toMatch(/^[a-z2-7]{20}@journal\.localhost$/);
+    const journalAddress = (await address.innerText()).trim();
+    expect(journalAddress).toMatch(/^[a-z2-7]{20}@journal\.localhost$/);
     await capture(page, '17b-admin-journal-endpoint-saved');
     await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
     await page.getByRole('cell', { name: 'Microsoft 365', exact: true }).waitFor();
     await capture(page, '17c-admin-journal-endpoints');
+
+    // The process log, open while a message that is not a journal report arrives: its warning shows
+    // up by itself (the page refreshes every 10 s), with every detail and a copy as JSON.
+    await page.getByRole('link', { name: 'Process log' }).click();
+    await page.getByRole('heading', { name: 'Process log' }).first().waitFor();
+    await page.getByTestId('empty-state').waitFor();
+    const smtp = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: journalSmtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await smtp.sendMail({
+      envelope: { from: 'journal@contoso.test', to: [journalAddress] },
+      raw:
+        'From: Jane <jane@contoso.test>\r\nTo: bob@contoso.test\r\nSubject: Not a journal report\r\n' +
+        'Message-ID: <e2e-process-log@contoso.test>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nHello.\r\n',
+    });
+    smtp.close();
+    const logRow = page.getByTestId('process-log-row').first();
+    await logRow.waitFor({ timeout: 20_000 });
+    expect(await logRow.innerText()).toMatch(
+      /Warning[\s\S]*Journal intake[\s\S]*Microsoft 365[\s\S]*Not a journal report/i,
+    );
+    await capture(page, '17d-admin-process-log');
+    await page.getByLabel('Minimum severity', { exact: true }).selectOption('error');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByTestId('empty-state').waitFor();
+    await page.getByRole('button', { name: 'Reset filters' }).click();
+    await logRow.waitFor();
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await logRow.getByRole('button', { name: 'Show details' }).click();
+    const entryDialog = page.getByRole('dialog');
+    const details = entryDialog.getByTestId('process-log-entry-details');
+    await details.waitFor();
+    expect(JSON.parse(await details.innerText())).toMatchObject({ mailFrom: 'journal@contoso.test' });
+    await capture(page, '17e-admin-process-log-entry');
+    await entryDialog.getByRole('button', { name: 'Copy as JSON' }).click();
+    await entryDialog.getByRole('button', { name: 'Copied' }).waitFor();
+    const copied = JSON.parse((await page.evaluate('navigator.clipboard.readText()')) as string);
+    expect(copied).toMatchObject({
+      process: 'journal-intake',
+      subjectName: 'Microsoft 365',
+      severity: 'warning',
+      details: { mailFrom: 'journal@contoso.test' },
+    });
+    await entryDialog.getByRole('button', { name: 'Close' }).first().click();
+    await entryDialog.waitFor({ state: 'hidden' });
 
     // German, and it sticks: a reload and a new sign-in keep it.
     await page.getByTestId('language-switcher').click();

@@ -53,6 +53,7 @@ describe('tenant isolation, route by route', () => {
           '/api/v1/admin/mailboxes',
           '/api/v1/admin/secrets',
           '/api/v1/admin/journal-endpoints',
+          '/api/v1/admin/process-log',
         ].map(async (url) => (await client.get(url)).body),
       ),
     );
@@ -98,6 +99,18 @@ describe('tenant isolation, route by route', () => {
       newMailbox: { name: 'Journal' },
     });
     for (const answer of [user, group, domain, mailbox, secret, endpoint]) expect(answer.status).toBe(201);
+    await http.app.processLog.append([
+      {
+        tenantId: b.tenant.id,
+        process: 'journal-intake',
+        subjectId: endpoint.body.id,
+        subjectName: 'M365',
+        severity: 'warning',
+        message: 'Not a journal report, archived as received',
+        details: { peer: '192.0.2.9', mailFrom: 'journal@beta.example' },
+        at: Date.now(),
+      },
+    ]);
     Object.assign(idsOfB, {
       tenantId: b.tenant.id,
       userId: user.body.user.id,

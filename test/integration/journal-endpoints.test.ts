@@ -49,12 +49,12 @@ describe('journal endpoints against a real database', () => {
 
   it('recordReceived adds up per hour, counts 24 hours and 30 days, and keeps the latest time', async () => {
     const endpoint = await service.create(ctx, { name: 'M365', newMailbox: { name: 'Journal' } });
-    await repository.recordReceived(endpoint.id, now, 2);
-    await repository.recordReceived(endpoint.id, now - 10 * 60_000, 1);
-    await repository.recordReceived(endpoint.id, now - 5 * HOUR);
-    await repository.recordReceived(endpoint.id, now - 2 * DAY, 4);
-    await repository.recordReceived(endpoint.id, now - 31 * DAY, 100);
-    await repository.recordReceived(endpoint.id, now, 0);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now, count: 2 }]);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now - 10 * 60_000, count: 1 }]);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now - 5 * HOUR, count: 1 }]);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now - 2 * DAY, count: 4 }]);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now - 31 * DAY, count: 100 }]);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now, count: 0 }]);
 
     const hours = await app.database.db
       .selectFrom('journal_endpoint_hourly')
@@ -75,7 +75,12 @@ describe('journal endpoints against a real database', () => {
   it('findEnabledByAddress matches the token in any case, on the journal domain only, enabled only', async () => {
     const endpoint = await service.create(ctx, { name: 'M365', newMailbox: { name: 'Journal' } });
     const [token] = endpoint.address.split('@');
-    const expected = { endpointId: endpoint.id, tenantId: ctx.tenantId, mailboxId: endpoint.mailbox.id };
+    const expected = {
+      endpointId: endpoint.id,
+      tenantId: ctx.tenantId,
+      mailboxId: endpoint.mailbox.id,
+      name: 'M365',
+    };
     expect(await service.findEnabledByAddress(endpoint.address)).toEqual(expected);
     expect(await service.findEnabledByAddress(`${token!.toUpperCase()}@Journal.Example.COM`)).toEqual(
       expected,
@@ -96,8 +101,8 @@ describe('journal endpoints against a real database', () => {
     await service.update(ctx, off.id, { enabled: false });
     now += 2 * DAY;
     const young = await service.create(ctx, { name: 'Young', mailboxId: quiet.mailbox.id });
-    await repository.recordReceived(busy.id, now - HOUR);
-    await repository.recordReceived(quiet.id, now - 3 * HOUR - DAY);
+    await repository.recordReceived([{ endpointId: busy.id, at: now - HOUR, count: 1 }]);
+    await repository.recordReceived([{ endpointId: quiet.id, at: now - 3 * HOUR - DAY, count: 1 }]);
     expect(await service.silentEndpoints(ctx.tenantId, now - DAY)).toEqual([{ id: quiet.id, name: 'Quiet' }]);
     // Young is not silent yet: it has existed for less than the window.
     expect(young.createdAt).toBeGreaterThan(now - DAY);
@@ -105,7 +110,7 @@ describe('journal endpoints against a real database', () => {
 
   it('keeps the mailbox while an endpoint uses it, and goes with its tenant', async () => {
     const endpoint = await service.create(ctx, { name: 'M365', newMailbox: { name: 'Journal' } });
-    await repository.recordReceived(endpoint.id, now);
+    await repository.recordReceived([{ endpointId: endpoint.id, at: now, count: 1 }]);
     await expect(app.admin.mailboxes.delete(ctx, endpoint.mailbox.id)).rejects.toThrow(
       /used by the journal endpoint M365/,
     );

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app.js';
 import { adminRoutes } from '../routes/admin.routes.js';
 import { journalEndpointRoutes } from '../routes/journal-endpoints.routes.js';
+import { processLogRoutes } from '../routes/process-log.routes.js';
 
 /** `/adminaccess`: the tenant admins' console (pages) and its API under /api/v1/admin. */
 export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
@@ -10,4 +11,5 @@ export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, 
   }
   await server.register(adminRoutes, { prefix: '/api/v1/admin', app });
   await server.register(journalEndpointRoutes, { prefix: '/api/v1/admin/journal-endpoints', app });
+  await server.register(processLogRoutes, { prefix: '/api/v1/admin/process-log', app });
 };

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { ArchiveMailbox, JournalEndpoint } from '../../db/schema.js';
+import type { ArchiveMailbox, Database, JournalEndpoint } from '../../db/schema.js';
 
 export const HOUR_MS = 3_600_000;
 
@@ -177,15 +177,44 @@ export class JournalEndpointsRepository {
   }
 
   /**
-   * Counts `count` messages received by the endpoint in the hour of `at`, and moves its
-   * last_received_at forward (never back: intake nodes may report out of order). One transaction.
+   * Counts messages received per endpoint in the hour of each `at`, and moves each endpoint's
+   * last_received_at forward (never back: intake nodes may report out of order); drops hourly
+   * counts older than `pruneBeforeHour` when given. One transaction.
    */
-  async recordReceived(endpointId: number, at: number, count = 1): Promise<void> {
-    if (count <= 0) return;
-    await this.db.transaction().execute(async (trx) => {
+  async recordReceived(
+    counts: ReadonlyArray<{ endpointId: number; at: number; count: number }>,
+    pruneBeforeHour?: number,
+  ): Promise<void> {
+    if (counts.every((c) => c.count <= 0) && pruneBeforeHour === undefined) return;
+    await this.db.transaction().execute((trx) => this.recordReceivedIn(trx, counts, pruneBeforeHour));
+  }
+
+  /** Names of endpoints by id, across tenants (the intake labels its process-log entries). */
+  namesOf(ids: number[]): Promise<Array<{ id: number; name: string }>> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('journal_endpoints').select(['id', 'name']).where('id', 'in', ids).execute();
+  }
+
+  /** recordReceived inside the caller's transaction (the intake's archive commit). */
+  async recordReceivedIn(
+    trx: Transaction<Database>,
+    counts: ReadonlyArray<{ endpointId: number; at: number; count: number }>,
+    pruneBeforeHour?: number,
+  ): Promise<void> {
+    const perHour = new Map<string, { endpointId: number; hour: number; count: number; at: number }>();
+    for (const { endpointId, at, count } of counts) {
+      if (count <= 0) continue;
+      const hour = Math.floor(at / HOUR_MS);
+      const key = `${endpointId}:${hour}`;
+      const entry = perHour.get(key) ?? { endpointId, hour, count: 0, at };
+      entry.count += count;
+      entry.at = Math.max(entry.at, at);
+      perHour.set(key, entry);
+    }
+    for (const { endpointId, hour, count, at } of perHour.values()) {
       await trx
         .insertInto('journal_endpoint_hourly')
-        .values({ endpoint_id: endpointId, hour: Math.floor(at / HOUR_MS), messages: count })
+        .values({ endpoint_id: endpointId, hour, messages: count })
         .onConflict((oc) =>
           oc.columns(['endpoint_id', 'hour']).doUpdateSet((eb) => ({
             messages: eb('journal_endpoint_hourly.messages', '+', eb.ref('excluded.messages')),
@@ -198,6 +227,8 @@ export class JournalEndpointsRepository {
         .where('id', '=', endpointId)
         .where((eb) => eb.or([eb('last_received_at', 'is', null), eb('last_received_at', '<', at)]))
         .execute();
-    });
+    }
+    if (pruneBeforeHour !== undefined)
+      await trx.deleteFrom('journal_endpoint_hourly').where('hour', '<', pruneBeforeHour).execute();
   }
 }

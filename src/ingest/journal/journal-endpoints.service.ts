@@ -41,10 +41,12 @@ export interface UpdateJournalEndpointInput {
 }
 
 /** What the SMTP intake needs to archive a report sent to an endpoint's address. */
-export interface JournalRecipient {
+export interface JournalEndpointTarget {
   endpointId: number;
   tenantId: number;
   mailboxId: number;
+  /** For the process log. */
+  name: string;
 }
 
 export interface JournalEndpointsServiceDeps {
@@ -217,7 +219,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
    * the enabled endpoint whose address it is, or undefined. The local part is compared without
    * regard to case; the domain must be the installation's journal domain.
    */
-  async findEnabledByAddress(address: string): Promise<JournalRecipient | undefined> {
+  async findEnabledByAddress(address: string): Promise<JournalEndpointTarget | undefined> {
     const trimmed = address
       .trim()
       .replace(/^<(.*)>$/, '$1')
@@ -230,12 +232,17 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     const endpoint = await this.deps.endpoints.findByToken(token);
     // A suspended tenant takes no mail, like a disabled endpoint.
     if (!endpoint || endpoint.enabled !== 1 || endpoint.tenantStatus !== 'active') return undefined;
-    return { endpointId: endpoint.id, tenantId: endpoint.tenant_id, mailboxId: endpoint.mailbox_id };
+    return {
+      endpointId: endpoint.id,
+      tenantId: endpoint.tenant_id,
+      mailboxId: endpoint.mailbox_id,
+      name: endpoint.name,
+    };
   }
 
   /** The intake counts what an endpoint received: `count` messages at `at` (ms). */
   recordReceived(endpointId: number, at: number, count = 1): Promise<void> {
-    return this.deps.endpoints.recordReceived(endpointId, at, count);
+    return this.deps.endpoints.recordReceived([{ endpointId, at, count }]);
   }
 
   /** The dashboard's JournalEndpointMonitor. */

@@ -1,4 +1,12 @@
-import { IconGauge, IconInbox, IconKey, IconListDetails, IconMailbox, IconUsers } from '@tabler/icons-react';
+import {
+  IconActivity,
+  IconGauge,
+  IconInbox,
+  IconKey,
+  IconListDetails,
+  IconMailbox,
+  IconUsers,
+} from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
 import { RequireSession } from '../shared/auth/require-session';
@@ -16,6 +24,7 @@ import { GroupsPage } from './groups/groups-page';
 import { JournalEndpointsPage } from './journal-endpoints/journal-endpoints-page';
 import { MailboxesPage } from './mailboxes/mailboxes-page';
 import { NoAccessPage } from './no-access-page';
+import { ProcessLogPage } from './process-log/process-log-page';
 import { SecretsPage } from './secrets/secrets-page';
 import { UserManagementLayout } from './user-management-layout';
 import { UserDetailPage } from './users/user-detail-page';
@@ -25,7 +34,7 @@ const BASE = '/adminaccess';
 
 /**
  * Admin Access's main menu and routes, in menu order. A later section (Directory services, Journal
- * endpoints, Archiving profiles, Folder synchronizations, Schedules, Process log, Compliance, Sending
+ * endpoints, Archiving profiles, Folder synchronizations, Schedules, Compliance, Sending
  * mails, Setup wizard) is one more entry in this list: id, label (a literal key under "nav" in
  * en.json and de.json), icon, the path its menu entry opens, the roles that see it, its routes and,
  * optionally, a layout around them.
@@ -75,6 +84,15 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
       // The dashboard links a silent endpoint here: the list, with that endpoint's dialog open.
       { path: 'journal-endpoints/:endpointId', element: <JournalEndpointsPage /> },
     ],
+  },
+  {
+    // What the processes behind the archiving sections report; auditors may read it too.
+    id: 'process-log',
+    label: (t) => t('nav.processLog'),
+    icon: IconActivity,
+    to: 'process-log',
+    roles: ['admin', 'auditor'],
+    routes: [{ path: 'process-log', element: <ProcessLogPage /> }],
   },
   {
     id: 'secrets',

@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { buildJournalReport } from '../../src/bench/synthetic-journal-report.js';
+import type { JournalEndpointTarget } from '../../src/ingest/journal/journal-endpoints.service.js';
+import { openTempApp, tempDir } from '../support/temp-app.js';
+
+// Every report here is SYNTHETIC (see src/bench/synthetic-journal-report.ts); the originals are real
+// messages from shared/corpus.
+const corpus = (name: string) => readFileSync(new URL(`../../../shared/corpus/${name}`, import.meta.url));
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const OPERATOR = { kind: 'system' as const, name: 'test' };
+
+describe('journal intake: what a delivered report becomes in the archive', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let app: App;
+  let tenantId: number;
+  let target: JournalEndpointTarget;
+
+  beforeEach(async () => {
+    dir = tempDir('postvault-intake-');
+    app = await openTempApp(dir.path, { POSTVAULT_JOURNAL_DOMAIN: 'journal.example.test' });
+    tenantId = (await app.tenants.createTenant('acme', 'Acme')).id;
+    const endpoint = await app.admin.journalEndpoints.create(
+      { tenantId, actor: OPERATOR },
+      { name: 'M365', newMailbox: { name: 'Journal' } },
+    );
+    target = (await app.admin.journalEndpoints.findEnabledByAddress(endpoint.address))!;
+    app.journalIntake.start();
+  });
+
+  afterEach(async () => {
+    await app.close();
+    dir.remove();
+  });
+
+  /** Accepted (what the SMTP 250 waits for), then archived by the intake's drain. */
+  const deliver = async (raw: Buffer, targets = [target]) => {
+    await app.journalIntake.accept({ raw, targets, peer: '127.0.0.1', mailFrom: 'journal@contoso.test' });
+    await app.journalIntake.whenDrained();
+  };
+
+  const accept = (raw: Buffer) =>
+    app.journalIntake.accept({ raw, targets: [target], peer: '127.0.0.1', mailFrom: 'journal@contoso.test' });
+
+  const copies = () =>
+    app.database.db
+      .selectFrom('messages as m')
+      .innerJoin('message_contents as c', 'c.id', 'm.content_id')
+      .select(['m.id', 'm.mailbox_id', 'c.sha256'])
+      .where('m.tenant_id', '=', tenantId)
+      .orderBy('m.id')
+      .execute();
+
+  const search = async (query: string) =>
+    (await app.search.search({ tenantId }, { query, limit: 50 })).results.map((r) => r.id);
+
+  const envelopeOf = async (messageId: number) => ({
+    envelope: await app.database.db
+      .selectFrom('message_envelopes')
+      .select(['sender', 'on_behalf_of', 'reports'])
+      .where('message_id', '=', messageId)
+      .executeTakeFirst(),
+    recipients: await app.database.db
+      .selectFrom('message_envelope_recipients')
+      .select(['kind', 'address', 'expanded_from', 'forwarded_from'])
+      .where('message_id', '=', messageId)
+      .orderBy('address')
+      .execute(),
+  });
+
+  const processLog = () => app.processLog.list(tenantId, { limit: 100 });
+
+  it('a second report of the same message adds its recipients to the one archived copy', async () => {
+    const original = corpus('mime4j/russian-headers.msg');
+    await deliver(
+      buildJournalReport({
+        original,
+        sender: 'alice@contoso.test',
+        recipients: [
+          { kind: 'to', address: 'bob@contoso.test' },
+          { kind: 'bcc', address: 'carol@contoso.test' },
+        ],
+      }),
+    );
+    await deliver(
+      buildJournalReport({
+        original,
+        sender: 'alice@contoso.test',
+        recipients: [
+          { kind: 'to', address: 'bob@contoso.test' },
+          { kind: 'bcc', address: 'dave@fabrikam.test' },
+        ],
+      }),
+    );
+
+    const rows = await copies();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.sha256).toBe(sha256(original));
+    const { envelope, recipients } = await envelopeOf(rows[0]!.id);
+    expect(envelope).toMatchObject({ sender: 'alice@contoso.test', reports: 2 });
+    expect(recipients.map((r) => `${r.kind}:${r.address}`)).toEqual([
+      'to:bob@contoso.test',
+      'bcc:carol@contoso.test',
+      'bcc:dave@fabrikam.test',
+    ]);
+    for (const query of [
+      'bcc:carol@contoso.test',
+      'bcc:dave@fabrikam.test',
+      'to:bob@contoso.test',
+      'from:alice@contoso.test',
+      'dave@fabrikam.test',
+    ])
+      expect(await search(query), query).toEqual([rows[0]!.id]);
+    // Both reports were received; the endpoint counts them.
+    const [view] = await app.admin.journalEndpoints.list({ tenantId, actor: OPERATOR });
+    expect(view!.messages24h).toBe(2);
+  });
+
+  it('keeps expanded distribution lists and forwarded recipients, and finds the message by both ends', async () => {
+    const original = corpus('mime4j/simple-attachment.msg');
+    await deliver(
+      buildJournalReport({
+        original,
+        sender: 'alice@contoso.test',
+        onBehalfOf: 'ceo@contoso.test',
+        recipients: [
+          { kind: 'to', address: 'erin@contoso.test', expandedFrom: 'sales@contoso.test' },
+          { kind: 'to', address: 'frank@contoso.test', expandedFrom: 'sales@contoso.test' },
+          { kind: 'cc', address: 'grace@contoso.test', forwardedFrom: 'heidi@contoso.test' },
+          { kind: 'recipient', address: 'ivan@contoso.test' },
+        ],
+      }),
+    );
+    const [row] = await copies();
+    const { envelope, recipients } = await envelopeOf(row!.id);
+    expect(envelope).toMatchObject({ on_behalf_of: 'ceo@contoso.test', reports: 1 });
+    expect(recipients).toContainEqual({
+      kind: 'to',
+      address: 'erin@contoso.test',
+      expanded_from: 'sales@contoso.test',
+      forwarded_from: null,
+    });
+    expect(recipients).toContainEqual({
+      kind: 'cc',
+      address: 'grace@contoso.test',
+      expanded_from: null,
+      forwarded_from: 'heidi@contoso.test',
+    });
+    for (const query of [
+      'to:sales@contoso.test',
+      'to:frank@contoso.test',
+      'cc:heidi@contoso.test',
+      'bcc:ivan@contoso.test',
+      'from:ceo@contoso.test',
+    ])
+      expect(await search(query), query).toEqual([row!.id]);
+  });
+
+  it('a report of a message already archived from a mailbox stores no second content', async () => {
+    const original = corpus('mime4j/qp-body.msg');
+    const user = await app.archive.ensureMailbox({ tenantId }, 'alice');
+    await app.archive.archiveBatch({ tenantId }, user.id, [
+      { raw: original, folderPath: 'Inbox', sourceRef: 'x' },
+    ]);
+    await deliver(
+      buildJournalReport({
+        original,
+        sender: 'alice@contoso.test',
+        recipients: [{ kind: 'bcc', address: 'judy@contoso.test' }],
+      }),
+    );
+    const rows = await copies();
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => r.sha256))).toEqual(new Set([sha256(original)]));
+    const contents = await app.database.db
+      .selectFrom('message_contents')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    expect(contents.n).toBe(1);
+    const journalCopy = rows.find((r) => r.mailbox_id === target.mailboxId)!;
+    expect(await search('bcc:judy@contoso.test')).toContain(journalCopy.id);
+  });
+
+  it('archives the message an NDR returns, not the NDR wrapper, and says so in the process log', async () => {
+    const original = corpus('mime4j/basic-plain.msg');
+    await deliver(
+      buildJournalReport({
+        original,
+        sender: '',
+        recipients: [{ kind: 'to', address: 'alice@contoso.test' }],
+        ndr: true,
+      }),
+    );
+    const rows = await copies();
+    expect(rows.map((r) => r.sha256)).toEqual([sha256(original)]);
+    const log = await processLog();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ severity: 'info', process: 'journal-intake', subject_name: 'M365' });
+    expect(log[0]!.message).toMatch(/Non-delivery report/);
+  });
+
+  it('archives a malformed original byte-for-byte', async () => {
+    for (const name of ['missing-boundary.msg', 'malformedHeader-noheader.msg', 'weird-boundary.msg']) {
+      const original = corpus(`mime4j/${name}`);
+      await deliver(
+        buildJournalReport({
+          original,
+          sender: 'alice@contoso.test',
+          messageId: `<${name}@synthetic.test>`,
+          recipients: [{ kind: 'to', address: 'bob@contoso.test' }],
+        }),
+      );
+      const row = (await copies()).find((r) => r.sha256 === sha256(original));
+      expect(row, name).toBeDefined();
+      expect(await app.archive.readMessage({ tenantId }, row!.id)).toEqual(original);
+    }
+  });
+
+  it('archives anything that is not a report as received, flagged in the process log with the reason', async () => {
+    const plain = corpus('mime4j/example.msg');
+    await deliver(plain);
+    const rows = await copies();
+    expect(rows.map((r) => r.sha256)).toEqual([sha256(plain)]);
+    expect((await envelopeOf(rows[0]!.id)).envelope).toBeUndefined();
+    const [entry] = await processLog();
+    expect(entry).toMatchObject({ severity: 'warning', subject_id: target.endpointId });
+    expect(entry!.message).toMatch(/Not a journal report, archived as received: .+/);
+    expect(JSON.parse(entry!.details_json)).toMatchObject({
+      peer: '127.0.0.1',
+      mailFrom: 'journal@contoso.test',
+    });
+  });
+
+  it('commits concurrent deliveries in groups, each acknowledged once stored and counted once', async () => {
+    const base = corpus('mime4j/basic-plain.msg');
+    const originals = Array.from({ length: 60 }, (_, i) =>
+      Buffer.concat([Buffer.from(`X-Synthetic-Seq: ${i}\r\n`), base]),
+    );
+    const archiveBatch = app.archive.archiveBatch.bind(app.archive);
+    let groups = 0;
+    app.archive.archiveBatch = (...args) => {
+      groups += 1;
+      return archiveBatch(...args);
+    };
+    await Promise.all(
+      originals.map((original, i) =>
+        accept(
+          buildJournalReport({
+            original,
+            sender: 'alice@contoso.test',
+            messageId: `<seq-${i}@synthetic.test>`,
+            recipients: [{ kind: 'bcc', address: `reader${i}@contoso.test` }],
+          }),
+        ),
+      ),
+    );
+    await app.journalIntake.whenDrained();
+    const rows = await copies();
+    expect(new Set(rows.map((r) => r.sha256))).toEqual(new Set(originals.map(sha256)));
+    expect(rows).toHaveLength(60);
+    // Messages accepted together are archived together: a few groups, not one per message.
+    expect(groups).toBeLessThan(10);
+    expect(await search('bcc:reader42@contoso.test')).toHaveLength(1);
+    const [view] = await app.admin.journalEndpoints.list({ tenantId, actor: OPERATOR });
+    expect(view!.messages24h).toBe(60);
+  });
+});

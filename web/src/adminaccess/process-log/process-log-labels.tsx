@@ -1,0 +1,39 @@
+import { Badge } from '@mantine/core';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+import type { ProcessLogSeverity } from './process-log.api';
+
+/** The process types this version knows; the job queue adds its job types here. */
+export const PROCESS_TYPES = ['journal-intake'] as const;
+
+/** A process type's name; one this version does not know yet is shown as the server's code. */
+export function processLabel(t: TFunction, process: string): string {
+  switch (process) {
+    case 'journal-intake':
+      return t('processLog.processJournalIntake');
+    default:
+      return process;
+  }
+}
+
+export function severityLabel(t: TFunction, severity: ProcessLogSeverity): string {
+  switch (severity) {
+    case 'info':
+      return t('processLog.severityInfo');
+    case 'warning':
+      return t('processLog.severityWarning');
+    case 'error':
+      return t('processLog.severityError');
+  }
+}
+
+const SEVERITY_COLORS: Record<ProcessLogSeverity, string> = { info: 'blue', warning: 'orange', error: 'red' };
+
+export function SeverityBadge({ severity }: { severity: ProcessLogSeverity }) {
+  const { t } = useTranslation();
+  return (
+    <Badge color={SEVERITY_COLORS[severity]} variant="light" style={{ minWidth: 'max-content' }}>
+      {severityLabel(t, severity)}
+    </Badge>
+  );
+}
