@@ -131,3 +131,24 @@ export function seededRandom(seed: number): () => number {
 export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 export const pct = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
+
+/** Messages in one file, each as a 4-byte big-endian length and its bytes (for smtp-client.ts). */
+export function packMessages(messages: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const message of messages) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(message.length);
+    parts.push(length, message);
+  }
+  return Buffer.concat(parts);
+}
+
+export function unpackMessages(packed: Buffer): Buffer[] {
+  const messages: Buffer[] = [];
+  for (let offset = 0; offset < packed.length;) {
+    const length = packed.readUInt32BE(offset);
+    messages.push(packed.subarray(offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  return messages;
+}

@@ -31,6 +31,7 @@ import { runCompressionBench } from './compression.bench.js';
 import { corpusVocabulary, syntheticLargeMessage, varyMessage } from './message-generator.js';
 import { runParserBench } from './parser.bench.js';
 import { measureHttp } from './http.bench.js';
+import { measureJournalIntake } from './journal.bench.js';
 import { measureSearch, SEARCH_QUERIES, type SearchLatency } from './search.bench.js';
 
 interface Options {
@@ -567,6 +568,44 @@ async function main(): Promise<void> {
       met: null,
     });
     rmSync(searchData, { recursive: true, force: true });
+
+    // 7. Journal SMTP intake against a bare smtp-server (and smtp-source against smtp-sink), same run.
+    log(
+      'journal intake: 5,000 synthetic reports over 10 pooled connections, bare smtp-server then intake...',
+    );
+    const journal = await measureJournalIntake(root, corpus, vocabulary);
+    details.journal = journal;
+    add({
+      figure: 'journal intake, 10 pooled connections / bare smtp-server',
+      value: journal.ratio,
+      display: `${journal.ratio.toFixed(2)}x (${journal.intakeMsgPerSec.toFixed(0)} vs ${journal.bareMsgPerSec.toFixed(0)} msg/s; ${journal.reports} reports, ${mb(journal.reportBytes)}, ${journal.archived} archived)`,
+      target: '>= 0.6x',
+      met: journal.ratio >= 0.6 && journal.archived === journal.reports,
+    });
+    add({
+      figure: 'journal intake, archived end to end (parsed, stored, indexed)',
+      value: journal.archivedMsgPerSec,
+      display: `${journal.archivedMsgPerSec.toFixed(0)} msg/s (${journal.archived} messages; piler 158 msg/s)`,
+      target: '-',
+      met: null,
+    });
+    add({
+      figure: 'journal intake, end of DATA to stored (250) p50 / p99',
+      value: journal.dataToStoredP99Ms,
+      display: `${journal.dataToStoredP50Ms.toFixed(1)} / ${journal.dataToStoredP99Ms.toFixed(1)} ms`,
+      target: '-',
+      met: null,
+    });
+    if (journal.perConnection) {
+      const p = journal.perConnection;
+      add({
+        figure: 'journal intake, smtp-source one message per connection / smtp-sink',
+        value: p.ratio,
+        display: `${p.ratio.toFixed(3)} (${p.intakeMsgPerSec.toFixed(0)} vs ${p.sinkMsgPerSec.toFixed(0)} msg/s, ${p.messages} messages of 4 KB; piler 0.041)`,
+        target: '>= 0.20',
+        met: p.ratio >= 0.2,
+      });
+    }
     for (const latency of latencies) {
       printTable(
         `search latency per query at ${latency.messages} messages (sort date, limit 50, no snippets; ${options.searchRounds} timed runs each)`,
@@ -575,7 +614,7 @@ async function main(): Promise<void> {
       );
     }
 
-    // 7. The codec and parser benchmarks' headline figures.
+    // 8. The codec and parser benchmarks' headline figures.
     if (!options.quick) {
       log('compression benchmark (default codec and gzip-6 for reference)...');
       const compression = (await runCompressionBench({ only: ['gzip-6', 'zstd-dict-6'] })) as {
