@@ -195,6 +195,7 @@ export async function openApp(
     usage: new TenantUsageRepository(database.db),
     audit,
     deleteTenantBlobs: (tenantId) => blobs.deleteTenant(tenantId),
+    tenantChanged: () => admin.journalEndpoints.forgetCachedAddresses(),
   });
   const processLog = new ProcessLogRepository(database.db);
   const journalIntake = new JournalIntake({

@@ -36,6 +36,10 @@ export interface JournalFigures {
   perConnection: null | {
     messages: number;
     sinkMsgPerSec: number;
+    /** smtp-server as shipped, accept and discard (its 100 ms greeting delay caps each connection). */
+    stockSmtpServerMsgPerSec: number;
+    /** The intake's listener greeting at once, with an intake that does nothing: its ceiling. */
+    promptNoopMsgPerSec: number;
     intakeMsgPerSec: number;
     ratio: number;
   };
@@ -199,20 +203,21 @@ export async function measureJournalIntake(
       },
     };
     app.journalIntake.start();
+    const listenerOptions = {
+      host: '127.0.0.1',
+      port: 0,
+      hostname: 'journal.localhost',
+      maxMessageBytes: 100 * 1024 * 1024,
+      tls: await loadOrCreateTlsKeyPair(dataDir, 'journal-smtp', { hostname: 'journal.localhost' }),
+      tlsRequired: false,
+      maxConnections: 200,
+      maxConnectionsPerPeer: 200,
+      maxMessagesPerPeerPerMinute: 0,
+      idleTimeoutSeconds: 300,
+    };
     const smtp = await startJournalSmtpServer(
       { intake, endpoints: app.admin.journalEndpoints, logger: app.logger },
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'journal.localhost',
-        maxMessageBytes: 100 * 1024 * 1024,
-        tls: await loadOrCreateTlsKeyPair(dataDir, 'journal-smtp', { hostname: 'journal.localhost' }),
-        tlsRequired: false,
-        maxConnections: 200,
-        maxConnectionsPerPeer: 200,
-        maxMessagesPerPeerPerMinute: 0,
-        idleTimeoutSeconds: 300,
-      },
+      listenerOptions,
     );
     const countMessages = async () =>
       Number(
@@ -237,11 +242,30 @@ export async function measureJournalIntake(
       if (existsSync(SMTP_SOURCE) && existsSync(SMTP_SINK)) {
         const count = Math.min(reports, 2000);
         const sinkRate = await withSmtpSink((port) => runSmtpSource(port, 'x@journal.localhost', count));
+        // What smtp-server itself allows on this load: stock (100 ms before each greeting), and
+        // greeting at once with a handler that does nothing (the intake's ceiling).
+        const stock = await startBareServer();
+        const stockRate = await runSmtpSource(stock.port, 'x@journal.localhost', 500).finally(() =>
+          stock.close(),
+        );
+        const noop = await startJournalSmtpServer(
+          {
+            intake: { accept: async () => undefined, isBusy: () => false },
+            endpoints: {
+              findEnabledByAddress: () => app.admin.journalEndpoints.findEnabledByAddress(endpoint.address),
+            },
+            logger: app.logger,
+          },
+          listenerOptions,
+        );
+        const noopRate = await runSmtpSource(noop.port, endpoint.address, count).finally(() => noop.close());
         const intakeRate = await runSmtpSource(smtp.port, endpoint.address, count);
         await app.journalIntake.whenDrained();
         perConnection = {
           messages: count,
           sinkMsgPerSec: sinkRate,
+          stockSmtpServerMsgPerSec: stockRate,
+          promptNoopMsgPerSec: noopRate,
           intakeMsgPerSec: intakeRate,
           ratio: intakeRate / sinkRate,
         };

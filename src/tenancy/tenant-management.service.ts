@@ -47,6 +47,8 @@ export class TenantManagementService {
       audit: AuditRecorder;
       /** Removes the tenant's blob folder once its rows and keys are gone. */
       deleteTenantBlobs: (tenantId: number) => Promise<void>;
+      /** Told after a tenant is suspended, resumed or deleted (caches of what it may do). */
+      tenantChanged?: (tenantId: number) => void;
     },
   ) {}
 
@@ -96,6 +98,7 @@ export class TenantManagementService {
     requireSystemAdmin(ctx, 'suspending or resuming a tenant');
     const tenant = await this.deps.tenants.findById(tenantId);
     await this.deps.repository.update(tenantId, { status });
+    this.deps.tenantChanged?.(tenantId);
     await this.record(ctx, status === 'suspended' ? 'tenant.suspend' : 'tenant.resume', tenant);
     return this.get(ctx, tenantId);
   }
@@ -119,6 +122,7 @@ export class TenantManagementService {
     }
     await this.deps.repository.deleteWithEverything(tenantId);
     this.deps.tenants.forgetKeys(tenantId);
+    this.deps.tenantChanged?.(tenantId);
     await this.deps.deleteTenantBlobs(tenantId);
     await this.record(ctx, 'tenant.delete', tenant);
   }

@@ -1,9 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildJournalReport } from '../../src/bench/synthetic-journal-report.js';
+import { JournalEndpointsRepository } from '../../src/ingest/journal/journal-endpoints.repository.js';
 import type { JournalEndpointTarget } from '../../src/ingest/journal/journal-endpoints.service.js';
+import { IntakeBusyError, JournalIntake } from '../../src/ingest/journal/journal-intake.js';
+import { JournalSpool } from '../../src/ingest/journal/journal-spool.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
 // Every report here is SYNTHETIC (see src/bench/synthetic-journal-report.ts); the originals are real
@@ -266,5 +270,174 @@ describe('journal intake: what a delivered report becomes in the archive', () =>
     expect(await search('bcc:reader42@contoso.test')).toHaveLength(1);
     const [view] = await app.admin.journalEndpoints.list({ tenantId, actor: OPERATOR });
     expect(view!.messages24h).toBe(60);
+  });
+});
+
+describe('journal intake: the spool across failures and restarts', () => {
+  let dir: ReturnType<typeof tempDir>;
+  const env = { POSTVAULT_JOURNAL_DOMAIN: 'journal.example.test' };
+
+  beforeEach(() => {
+    dir = tempDir('postvault-spool-');
+  });
+  afterEach(() => dir.remove());
+
+  async function setUp(app: App) {
+    const tenantId = (await app.tenants.createTenant('acme', 'Acme')).id;
+    const endpoint = await app.admin.journalEndpoints.create(
+      { tenantId, actor: OPERATOR },
+      { name: 'M365', newMailbox: { name: 'Journal' } },
+    );
+    return { tenantId, address: endpoint.address };
+  }
+
+  const reports = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      buildJournalReport({
+        original: Buffer.concat([Buffer.from(`X-Synthetic-Seq: ${i}\r\n`), corpus('mime4j/basic-plain.msg')]),
+        sender: 'alice@contoso.test',
+        messageId: `<restart-${i}@synthetic.test>`,
+        recipients: [{ kind: 'bcc', address: `r${i}@contoso.test` }],
+      }),
+    );
+
+  const countMessages = async (app: App, tenantId: number) =>
+    Number(
+      (
+        await app.database.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  const spoolFiles = () => {
+    const spool = join(dir.path, 'spool', 'journal');
+    return existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.spool')) : [];
+  };
+
+  it('archives after a restart what was acknowledged but not archived, once, ignoring a torn tail', async () => {
+    let app = await openTempApp(dir.path, env);
+    const { tenantId, address } = await setUp(app);
+    const target = (await app.admin.journalEndpoints.findEnabledByAddress(address))!;
+    // Accepted (250 would have gone out) with no drain running: what a crash right after leaves.
+    for (const raw of reports(5))
+      await app.journalIntake.accept({
+        raw,
+        targets: [target],
+        peer: '127.0.0.1',
+        mailFrom: 'j@contoso.test',
+      });
+    expect(await countMessages(app, tenantId)).toBe(0);
+    await app.close();
+    // A crash in the middle of an append: half a record at the end of the segment, never acknowledged.
+    const [segment] = spoolFiles();
+    appendFileSync(join(dir.path, 'spool', 'journal', segment!), randomBytes(300));
+
+    app = await openTempApp(dir.path, env);
+    app.journalIntake.start();
+    await app.journalIntake.whenDrained();
+    expect(await countMessages(app, tenantId)).toBe(5);
+    expect(spoolFiles()).toEqual([]);
+    // Started again: nothing is archived twice.
+    await app.close();
+    app = await openTempApp(dir.path, env);
+    app.journalIntake.start();
+    await app.journalIntake.whenDrained();
+    expect(await countMessages(app, tenantId)).toBe(5);
+    await app.close();
+  });
+
+  it('does not archive twice what was archived before a crash left its segment behind', async () => {
+    let app = await openTempApp(dir.path, env);
+    const { tenantId, address } = await setUp(app);
+    const target = (await app.admin.journalEndpoints.findEnabledByAddress(address))!;
+    app.journalIntake.start();
+    for (const raw of reports(3))
+      await app.journalIntake.accept({
+        raw,
+        targets: [target],
+        peer: '127.0.0.1',
+        mailFrom: 'j@contoso.test',
+      });
+    await app.journalIntake.whenDrained();
+    // The active segment stays until it is full or the process ends: its records are marked done.
+    expect(spoolFiles()).toHaveLength(1);
+    await app.close();
+    app = await openTempApp(dir.path, env);
+    app.journalIntake.start();
+    await app.journalIntake.whenDrained();
+    expect(await countMessages(app, tenantId)).toBe(3);
+    const envelopes = await app.database.db.selectFrom('message_envelopes').select('reports').execute();
+    expect(envelopes.map((e) => e.reports)).toEqual([1, 1, 1]);
+    expect(spoolFiles()).toEqual([]);
+    await app.close();
+  });
+
+  it('keeps a message spooled while archiving fails, logs each attempt, and archives it when the store works again', async () => {
+    let storeBroken = true;
+    const app = await openTempApp(dir.path, env, {
+      blobFaults: {
+        beforeWrite: (path) => {
+          // Only the archive's writes fail: the spool takes the message (250), archiving it does not.
+          if (storeBroken && !path.includes(join('spool', 'journal')))
+            throw new Error('EIO: i/o error, write');
+        },
+      },
+    });
+    try {
+      const { tenantId, address } = await setUp(app);
+      const target = (await app.admin.journalEndpoints.findEnabledByAddress(address))!;
+      const intake = new JournalIntake({
+        archive: app.archive,
+        tenants: app.tenants,
+        spool: new JournalSpool(dir.path, app.database.db),
+        endpoints: new JournalEndpointsRepository(app.database.db),
+        processLog: app.processLog,
+        logger: app.logger,
+        limits: { retryBaseMs: 20 },
+      });
+      intake.start();
+      const [raw] = reports(1);
+      await intake.accept({ raw: raw!, targets: [target], peer: '127.0.0.1', mailFrom: 'j@contoso.test' });
+      await vi.waitFor(async () => {
+        const errors = await app.processLog.list(tenantId, { limit: 10, minSeverity: 'error' });
+        expect(errors.length).toBeGreaterThanOrEqual(2);
+      });
+      const [latest] = await app.processLog.list(tenantId, { limit: 1, minSeverity: 'error' });
+      expect(latest!.message).toMatch(/Could not archive received messages yet \(attempt \d+\).*EIO/);
+      expect(await countMessages(app, tenantId)).toBe(0);
+      expect(intake.backlogSize().messages).toBe(1);
+
+      storeBroken = false;
+      await vi.waitFor(async () => expect(await countMessages(app, tenantId)).toBe(1), { timeout: 10_000 });
+      await intake.whenDrained();
+      expect(intake.backlogSize().messages).toBe(0);
+      await intake.stop();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses new mail (busy) while the backlog is over its limit', async () => {
+    const app = await openTempApp(dir.path, { ...env, POSTVAULT_JOURNAL_MAX_BACKLOG_MESSAGES: '2' });
+    try {
+      const { address } = await setUp(app);
+      const target = (await app.admin.journalEndpoints.findEnabledByAddress(address))!;
+      const [a, b, c] = reports(3);
+      const accept = (raw: Buffer) =>
+        app.journalIntake.accept({ raw, targets: [target], peer: '127.0.0.1', mailFrom: 'j@contoso.test' });
+      await accept(a!);
+      await accept(b!);
+      expect(app.journalIntake.isBusy()).toBe(true);
+      await expect(accept(c!)).rejects.toBeInstanceOf(IntakeBusyError);
+      app.journalIntake.start();
+      await app.journalIntake.whenDrained();
+      expect(app.journalIntake.isBusy()).toBe(false);
+      await accept(c!);
+    } finally {
+      await app.close();
+    }
   });
 });

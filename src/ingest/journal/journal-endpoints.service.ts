@@ -104,6 +104,10 @@ function normalizeName(input: string, path = 'name'): string {
   return name;
 }
 
+/** How long a looked-up address is trusted (see forgetCachedAddresses), and how many are kept. */
+const ADDRESS_CACHE_MS = 5_000;
+const ADDRESS_CACHE_ENTRIES = 10_000;
+
 /**
  * Journal endpoints (Admin Access → Archiving): SMTP addresses the tenant's mail system sends journal
  * reports to, each delivering into one journal archive mailbox. The intake finds an endpoint by its
@@ -113,6 +117,11 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
   private readonly clock: () => number;
   private readonly newToken: () => string;
   private readonly domain: string;
+  /** The intake looks up every RCPT TO; a journaling mail system sends to the same few addresses. */
+  private readonly addressCache = new Map<
+    string,
+    { target: JournalEndpointTarget | undefined; until: number }
+  >();
 
   constructor(private readonly deps: JournalEndpointsServiceDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -186,6 +195,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
       enabled: input.enabled,
       now: this.clock(),
     });
+    this.forgetCachedAddresses();
     const endpoint = await this.view(ctx.tenantId, id);
     const changes: Record<string, unknown> = {};
     if (endpoint.name !== before.name) changes.name = endpoint.name;
@@ -200,6 +210,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     requireRole(ctx, 'admin', 'regenerating a journal endpoint address');
     await this.view(ctx.tenantId, id);
     await this.deps.endpoints.update(ctx.tenantId, id, { token: this.newToken(), now: this.clock() });
+    this.forgetCachedAddresses();
     const endpoint = await this.view(ctx.tenantId, id);
     // The address itself is not logged: knowing it is enough to put mail into the archive.
     await this.audited(ctx, 'journal-endpoint.address.regenerate', endpoint, {});
@@ -211,6 +222,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     requireRole(ctx, 'admin', 'deleting a journal endpoint');
     const endpoint = await this.view(ctx.tenantId, id);
     await this.deps.endpoints.delete(ctx.tenantId, id);
+    this.forgetCachedAddresses();
     await this.audited(ctx, 'journal-endpoint.delete', endpoint, { mailbox: endpoint.mailbox });
   }
 
@@ -229,15 +241,31 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     const token = trimmed.slice(0, at);
     const domain = trimmed.slice(at + 1).replace(/\.$/, '');
     if (domain !== this.domain || !TOKEN.test(token)) return undefined;
+    const now = this.clock();
+    const cached = this.addressCache.get(token);
+    if (cached && cached.until > now) return cached.target;
     const endpoint = await this.deps.endpoints.findByToken(token);
     // A suspended tenant takes no mail, like a disabled endpoint.
-    if (!endpoint || endpoint.enabled !== 1 || endpoint.tenantStatus !== 'active') return undefined;
-    return {
-      endpointId: endpoint.id,
-      tenantId: endpoint.tenant_id,
-      mailboxId: endpoint.mailbox_id,
-      name: endpoint.name,
-    };
+    const target =
+      !endpoint || endpoint.enabled !== 1 || endpoint.tenantStatus !== 'active'
+        ? undefined
+        : {
+            endpointId: endpoint.id,
+            tenantId: endpoint.tenant_id,
+            mailboxId: endpoint.mailbox_id,
+            name: endpoint.name,
+          };
+    if (this.addressCache.size >= ADDRESS_CACHE_ENTRIES) this.addressCache.clear();
+    this.addressCache.set(token, { target, until: now + ADDRESS_CACHE_MS });
+    return target;
+  }
+
+  /**
+   * Forgets cached address lookups; called by every change here and by tenant suspension and
+   * deletion. A change made by another process (the CLI) reaches the intake within ADDRESS_CACHE_MS.
+   */
+  forgetCachedAddresses(): void {
+    this.addressCache.clear();
   }
 
   /** The intake counts what an endpoint received: `count` messages at `at` (ms). */

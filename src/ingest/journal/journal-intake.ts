@@ -11,7 +11,7 @@ import { decodeObject, encodeObject } from '../../store/object-codec.js';
 import type { TenantService } from '../../tenancy/tenant.service.js';
 import { HOUR_MS, type JournalEndpointsRepository } from './journal-endpoints.repository.js';
 import type { JournalEndpointTarget } from './journal-endpoints.service.js';
-import type { JournalSpool, SpoolRecord } from './journal-spool.js';
+import type { JournalSpool, SpoolRange, SpoolRecord } from './journal-spool.js';
 
 export const INTAKE_PROCESS = 'journal-intake';
 
@@ -40,6 +40,8 @@ export interface JournalIntakeLimits {
    */
   deferAboveRate: number;
   deferBelowBacklog: number;
+  /** First retry of a failed group after this long, doubling up to ten minutes. */
+  retryBaseMs: number;
 }
 
 export const DEFAULT_INTAKE_LIMITS: JournalIntakeLimits = {
@@ -50,6 +52,7 @@ export const DEFAULT_INTAKE_LIMITS: JournalIntakeLimits = {
   groupsInFlight: 2,
   deferAboveRate: 300,
   deferBelowBacklog: 20_000,
+  retryBaseMs: 5_000,
 };
 
 /** How many recent acceptances the arrival rate is judged by. */
@@ -77,11 +80,8 @@ export class IntakeBusyError extends Error {
   override readonly name = 'IntakeBusyError';
 }
 
-/** A spool file waiting to be archived. */
-interface QueuedFile {
-  name: string;
-  records: number;
-  bytes: number;
+/** Spooled records waiting to be archived. */
+interface QueuedRange extends SpoolRange {
   attempts: number;
   nextAttemptAt: number;
 }
@@ -96,7 +96,6 @@ interface Pending {
 }
 
 const spoolAad = (tenantId: number, ref: string) => `journal-spool/${tenantId}/${ref}`;
-const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 10 * 60_000;
 const IDLE_POLL_MS = 1_000;
 
@@ -122,8 +121,9 @@ export class JournalIntake {
     reject: (error: unknown) => void;
   }> = [];
   private writesInFlight = 0;
-  private readonly queue: QueuedFile[] = [];
+  private readonly queue: QueuedRange[] = [];
   private draining: Promise<void> | null = null;
+  private recovered: Promise<void> = Promise.resolve();
   private stopping = false;
   private wake: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
@@ -225,36 +225,30 @@ export class JournalIntake {
     this.recentIndex = (this.recentIndex + 1) % RATE_WINDOW;
   }
 
-  /**
-   * Group commit: what arrived while earlier files were being written goes into the next file. Two
-   * files may be in the disk's hands at once, so one file's fsync overlaps the next one's filling.
-   */
+  /** Group commit: what arrives while one append is on its way to the disk goes in the next one. */
   private async writePending(): Promise<void> {
-    while (this.writesInFlight < 2 && this.pendingWrites.length > 0) {
-      const group = this.pendingWrites;
-      this.pendingWrites = [];
-      this.writesInFlight += 1;
-      const records = group.flatMap((g) => g.records);
-      try {
-        const name = await this.deps.spool.write(records);
-        this.enqueue(
-          name,
-          records.length,
-          records.reduce((sum, r) => sum + r.size, 0),
-        );
-        for (const g of group) g.resolve();
-      } catch (error) {
-        for (const g of group) g.reject(error);
-      } finally {
-        this.writesInFlight -= 1;
+    if (this.writesInFlight > 0) return;
+    this.writesInFlight = 1;
+    try {
+      while (this.pendingWrites.length > 0) {
+        const group = this.pendingWrites;
+        this.pendingWrites = [];
+        try {
+          this.enqueue(await this.deps.spool.append(group.flatMap((g) => g.records)));
+          for (const g of group) g.resolve();
+        } catch (error) {
+          for (const g of group) g.reject(error);
+        }
       }
+    } finally {
+      this.writesInFlight = 0;
     }
   }
 
-  private enqueue(name: string, records: number, bytes: number): void {
-    this.queue.push({ name, records, bytes, attempts: 0, nextAttemptAt: 0 });
-    this.backlog.messages += records;
-    this.backlog.bytes += bytes;
+  private enqueue(range: SpoolRange): void {
+    this.queue.push({ ...range, attempts: 0, nextAttemptAt: 0 });
+    this.backlog.messages += range.count;
+    this.backlog.bytes += range.bytes;
     this.deps.metrics?.journalBacklog.set(this.backlog.messages);
     this.wake?.();
   }
@@ -266,33 +260,14 @@ export class JournalIntake {
   start(): void {
     if (this.draining) return;
     this.stopping = false;
-    this.draining = this.recover()
+    this.recovered = this.recover();
+    this.draining = this.recovered
       .then(() => this.drainLoop())
       .catch((error: unknown) => this.deps.logger.fatal({ err: error }, 'journal intake drain stopped'));
   }
 
   private async recover(): Promise<void> {
-    const names = await this.deps.spool.list();
-    await this.deps.spool.forgetOrphans(names);
-    const queued = new Set(this.queue.map((q) => q.name));
-    for (const name of names) {
-      if (queued.has(name)) continue;
-      const file = await this.deps.spool.read(name).catch(() => null);
-      const done = await this.deps.spool.doneRecords(name);
-      const left = file ? file.records.filter((_, i) => !done.has(i)) : [];
-      // A damaged file still goes through the drain, which reports it and keeps it.
-      this.queue.push({
-        name,
-        records: file ? left.length : 1,
-        bytes: left.reduce((sum, r) => sum + r.size, 0),
-        attempts: 0,
-        nextAttemptAt: 0,
-      });
-      this.backlog.messages += file ? left.length : 1;
-      this.backlog.bytes += left.reduce((sum, r) => sum + r.size, 0);
-    }
-    this.queue.sort((a, b) => a.name.localeCompare(b.name));
-    this.deps.metrics?.journalBacklog.set(this.backlog.messages);
+    for (const range of await this.deps.spool.recover()) this.enqueue(range);
   }
 
   /** Finishes the groups under way and stops; what is left stays spooled for the next start. */
@@ -301,10 +276,12 @@ export class JournalIntake {
     this.wake?.();
     await this.draining;
     this.draining = null;
+    await this.deps.spool.close();
   }
 
   /** Resolves once nothing accepted is waiting (tests, benchmarks). */
   async whenDrained(): Promise<void> {
+    await this.recovered.catch(() => undefined);
     while (
       this.inFlight.size > 0 ||
       this.writesInFlight > 0 ||
@@ -330,7 +307,7 @@ export class JournalIntake {
         else await this.idle();
         continue;
       }
-      const task = this.archiveFiles(batch)
+      const task = this.archiveRanges(batch)
         .catch((error: unknown) => this.deps.logger.error({ err: error }, 'journal intake group failed'))
         .finally(() => this.inFlight.delete(task));
       this.inFlight.add(task);
@@ -338,27 +315,27 @@ export class JournalIntake {
     await Promise.all(this.inFlight);
   }
 
-  /** Due files from the front of the queue, up to one group's worth of records and bytes. */
-  private takeDue(): QueuedFile[] {
+  /** Due ranges from the front of the queue, up to one group's worth of records and bytes. */
+  private takeDue(): QueuedRange[] {
     const now = this.clock();
-    const batch: QueuedFile[] = [];
+    const batch: QueuedRange[] = [];
     let records = 0;
     let bytes = 0;
     for (let i = 0; i < this.queue.length;) {
-      const file = this.queue[i]!;
-      if (file.nextAttemptAt > now) {
+      const range = this.queue[i]!;
+      if (range.nextAttemptAt > now) {
         i += 1;
         continue;
       }
       if (
         batch.length > 0 &&
-        (records + file.records > this.limits.groupMessages || bytes + file.bytes > this.limits.groupBytes)
+        (records + range.count > this.limits.groupMessages || bytes + range.bytes > this.limits.groupBytes)
       )
         break;
       this.queue.splice(i, 1);
-      batch.push(file);
-      records += file.records;
-      bytes += file.bytes;
+      batch.push(range);
+      records += range.count;
+      bytes += range.bytes;
     }
     return batch;
   }
@@ -378,17 +355,21 @@ export class JournalIntake {
     this.wake = null;
   }
 
-  private async archiveFiles(files: QueuedFile[]): Promise<void> {
-    const failures = new Map<string, string>();
+  private async archiveRanges(ranges: QueuedRange[]): Promise<void> {
+    const failures = new Map<QueuedRange, string>();
     const pending: Pending[] = [];
-    for (const queued of files) {
+    const rangeOf = new Map<Pending, QueuedRange>();
+    for (const range of ranges) {
       try {
-        const file = await this.deps.spool.read(queued.name);
-        const done = await this.deps.spool.doneRecords(queued.name);
-        for (const [index, record] of file.records.entries())
-          if (!done.has(index)) pending.push(await this.unwrap(queued.name, index, record));
+        const done = await this.deps.spool.doneRecords(range.segment, range.firstIndex, range.count);
+        for (const { index, record } of await this.deps.spool.read(range)) {
+          if (done.has(index)) continue;
+          const p = await this.unwrap(range.segment, index, record);
+          pending.push(p);
+          rangeOf.set(p, range);
+        }
       } catch (error) {
-        failures.set(queued.name, `cannot read it from the spool: ${errorText(error)}`);
+        failures.set(range, `cannot read it from the spool: ${errorText(error)}`);
       }
     }
     const byMailbox = new Map<string, Pending[]>();
@@ -397,19 +378,19 @@ export class JournalIntake {
       byMailbox.set(key, [...(byMailbox.get(key) ?? []), p]);
     }
     const results = await Promise.all([...byMailbox.values()].map((group) => this.archiveGroup(group)));
-    for (const failed of results.flat()) failures.set(failed.file, failed.error);
+    for (const failed of results.flat()) failures.set(rangeOf.get(failed.pending)!, failed.error);
 
-    for (const queued of files) {
-      const error = failures.get(queued.name);
+    for (const range of ranges) {
+      const error = failures.get(range);
       if (error === undefined) {
-        await this.deps.spool.remove(queued.name);
-        this.backlog.messages = Math.max(0, this.backlog.messages - queued.records);
-        this.backlog.bytes = Math.max(0, this.backlog.bytes - queued.bytes);
+        this.backlog.messages = Math.max(0, this.backlog.messages - range.count);
+        this.backlog.bytes = Math.max(0, this.backlog.bytes - range.bytes);
+        await this.deps.spool.released(range);
       } else {
         await this.retryLater(
-          queued,
+          range,
           error,
-          pending.filter((p) => p.file === queued.name),
+          pending.filter((p) => rangeOf.get(p) === range),
         );
       }
     }
@@ -471,7 +452,7 @@ export class JournalIntake {
    * Archives one mailbox's records; in the same transaction marks them done in their spool files,
    * counts them for their endpoints and writes their process-log entries. Returns the failures.
    */
-  private async archiveGroup(group: Pending[]): Promise<Array<{ file: string; error: string }>> {
+  private async archiveGroup(group: Pending[]): Promise<Array<{ pending: Pending; error: string }>> {
     const { tenantId, mailboxId } = group[0]!.record;
     const names = new Map(
       (await this.deps.endpoints.namesOf([...new Set(group.flatMap((p) => p.record.endpointIds))])).map(
@@ -510,20 +491,23 @@ export class JournalIntake {
         },
       );
     } catch (error) {
-      return group.map((p) => ({ file: p.file, error: errorText(error) }));
+      return group.map((p) => ({ pending: p, error: errorText(error) }));
     }
     if (prune) this.lastPruneHour = hour;
     return outcomes.flatMap((o, i) =>
-      o.status === 'failed' ? [{ file: group[i]!.file, error: o.error }] : [],
+      o.status === 'failed' ? [{ pending: group[i]!, error: o.error }] : [],
     );
   }
 
   /** Leaves a file spooled, to be tried again with back-off, and tells the process log why. */
-  private async retryLater(queued: QueuedFile, reason: string, pending: Pending[]): Promise<void> {
+  private async retryLater(queued: QueuedRange, reason: string, pending: Pending[]): Promise<void> {
     const now = this.clock();
-    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** queued.attempts);
+    const delay = Math.min(RETRY_MAX_MS, this.limits.retryBaseMs * 2 ** queued.attempts);
     this.queue.push({ ...queued, attempts: queued.attempts + 1, nextAttemptAt: now + delay });
-    this.deps.logger.error({ file: queued.name, reason }, 'journal intake could not archive messages yet');
+    this.deps.logger.error(
+      { segment: queued.segment, reason },
+      'journal intake could not archive messages yet',
+    );
     try {
       const first = pending[0]?.record;
       const name = first
@@ -538,7 +522,7 @@ export class JournalIntake {
           subjectName: name,
           severity: 'error',
           message: `Could not archive received messages yet (attempt ${queued.attempts + 1}); they stay queued and are retried: ${reason}`,
-          details: { spoolFile: queued.name, messages: queued.records, retryAt: now + delay },
+          details: { spoolSegment: queued.segment, messages: queued.count, retryAt: now + delay },
           at: now,
         },
       ]);

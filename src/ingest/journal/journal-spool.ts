@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Transaction } from 'kysely';
-import { writeFileDurably } from '../../core/durable-file.js';
-import { IntegrityError } from '../../core/errors.js';
+import { fsyncDirectory } from '../../core/durable-file.js';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 
@@ -23,28 +23,53 @@ export interface SpoolRecord {
   data: Buffer;
 }
 
-export interface SpoolFile {
-  name: string;
-  records: SpoolRecord[];
+/** Where a group of appended records lies: what the drain reads back. */
+export interface SpoolRange {
+  segment: string;
+  offset: number;
+  length: number;
+  /** Index of the first record in its segment; the others follow. */
+  firstIndex: number;
+  count: number;
+  /** Sum of the records' message sizes. */
+  bytes: number;
 }
 
-const MAGIC = Buffer.from('PVSPOOL1\n', 'latin1');
-const SUFFIX = '.spool';
-
 export interface JournalSpoolOptions {
-  /** Called before a spool file's bytes are written; throw to simulate ENOSPC and the like. */
-  beforeWrite?: (tempPath: string) => void | Promise<void>;
+  /** Called before bytes are written to a segment; throw to simulate ENOSPC and the like. */
+  beforeWrite?: (path: string) => void | Promise<void>;
+  /** A segment takes appends until it holds this many bytes. */
+  segmentBytes?: number;
+}
+
+const SUFFIX = '.spool';
+/** header length, data length, CRC-32 of both. */
+const FRAME = 12;
+
+interface Segment {
+  name: string;
+  /** Records written (and, for the active segment, still growing). */
+  records: number;
+  done: number;
+  active: boolean;
 }
 
 /**
- * The journal intake's spool: messages acknowledged to the sender (250) and not yet archived.
- * Each group of messages accepted together is one file under `<dataDir>/spool/journal`, written
- * durably off the event loop (temp file, fsync, rename, folder fsync), named so that names sort by
- * age. Which records the archive has taken is kept in the database (journal_spool_done) by the
- * archive's own transaction; a file whose records are all taken is removed.
+ * The journal intake's spool: messages acknowledged to the sender (250) and not archived yet,
+ * appended to segment files under `<dataDir>/spool/journal`. An append is durable when it
+ * resolves: one write and one fdatasync in libuv's thread pool (plus one folder fsync when a
+ * segment is created), so the event loop keeps serving while the disk works. Each record is framed
+ * with its lengths and a CRC-32; a crash mid-append leaves a torn tail that nobody was told 250
+ * for, and reading stops there.
+ *
+ * Which records the archive has taken is kept in the database (journal_spool_done) by the
+ * archive's own transaction; a full segment whose records are all taken is removed.
  */
 export class JournalSpool {
   readonly dir: string;
+  private readonly segmentBytes: number;
+  private active: { segment: Segment; handle: FileHandle; size: number } | null = null;
+  private readonly segments = new Map<string, Segment>();
   private sequence = 0;
 
   constructor(
@@ -53,63 +78,153 @@ export class JournalSpool {
     private readonly options: JournalSpoolOptions = {},
   ) {
     this.dir = join(dataDir, 'spool', 'journal');
+    this.segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
   }
 
-  /** Writes one file with every record; durable when the promise resolves. Returns its name. */
-  async write(records: readonly SpoolRecord[]): Promise<string> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.sequence++).toString().padStart(8, '0')}${SUFFIX}`;
-    const chunks: Buffer[] = [MAGIC];
+  /** Appends the records as one group; one caller at a time. Durable when the promise resolves. */
+  async append(records: readonly SpoolRecord[]): Promise<SpoolRange> {
+    const active = await this.activeSegment();
+    const frames: Buffer[] = [];
+    let bytes = 0;
     for (const { data, ...header } of records) {
       const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-      const lengths = Buffer.alloc(8);
-      lengths.writeUInt32BE(headerBytes.length, 0);
-      lengths.writeUInt32BE(data.length, 4);
-      chunks.push(lengths, headerBytes, data);
+      const frame = Buffer.alloc(FRAME);
+      frame.writeUInt32BE(headerBytes.length, 0);
+      frame.writeUInt32BE(data.length, 4);
+      frame.writeUInt32BE(crc32(data, crc32(headerBytes)), 8);
+      frames.push(frame, headerBytes, data);
+      bytes += header.size;
     }
-    await writeFileDurably(join(this.dir, name), [Buffer.concat(chunks)], this.options.beforeWrite);
-    return name;
-  }
-
-  /** Spool file names, oldest first. */
-  async list(): Promise<string[]> {
+    const chunk = Buffer.concat(frames);
+    const path = join(this.dir, active.segment.name);
+    const offset = active.size;
     try {
-      return (await readdir(this.dir)).filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.')).sort();
+      await this.options.beforeWrite?.(path);
+      await active.handle.write(chunk, 0, chunk.length, offset);
+      await active.handle.datasync();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      // Whatever part of the group reached the file is a torn tail: never reuse this segment.
+      await this.rotate();
       throw error;
     }
+    active.size += chunk.length;
+    const firstIndex = active.segment.records;
+    active.segment.records += records.length;
+    if (active.size >= this.segmentBytes) await this.rotate();
+    return {
+      segment: active.segment.name,
+      offset,
+      length: chunk.length,
+      firstIndex,
+      count: records.length,
+      bytes,
+    };
   }
 
-  async read(name: string): Promise<SpoolFile> {
-    const bytes = await readFile(join(this.dir, name));
-    if (!bytes.subarray(0, MAGIC.length).equals(MAGIC))
-      throw new IntegrityError(`spool file ${name} does not start with the spool header`);
-    const records: SpoolRecord[] = [];
-    let offset = MAGIC.length;
-    while (offset < bytes.length) {
-      if (offset + 8 > bytes.length) throw new IntegrityError(`spool file ${name} is truncated`);
-      const headerLength = bytes.readUInt32BE(offset);
-      const dataLength = bytes.readUInt32BE(offset + 4);
-      const headerStart = offset + 8;
-      const dataStart = headerStart + headerLength;
-      if (dataStart + dataLength > bytes.length) throw new IntegrityError(`spool file ${name} is truncated`);
-      const header = JSON.parse(bytes.subarray(headerStart, dataStart).toString('utf8')) as Omit<
-        SpoolRecord,
-        'data'
-      >;
-      records.push({ ...header, data: bytes.subarray(dataStart, dataStart + dataLength) });
-      offset = dataStart + dataLength;
+  private async activeSegment() {
+    if (this.active) return this.active;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.sequence++).toString().padStart(6, '0')}${SUFFIX}`;
+    const handle = await open(join(this.dir, name), 'wx', 0o600);
+    // The segment's name must survive a crash before anything in it is acknowledged.
+    await fsyncDirectory(this.dir);
+    const segment: Segment = { name, records: 0, done: 0, active: true };
+    this.segments.set(name, segment);
+    this.active = { segment, handle, size: 0 };
+    return this.active;
+  }
+
+  private async rotate(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = null;
+    active.segment.active = false;
+    await active.handle.close().catch(() => undefined);
+    await this.removeIfDone(active.segment);
+  }
+
+  /**
+   * The segments an earlier run left (all of them closed), each read up to its torn tail, as ranges
+   * of records not yet archived. Markers of segments that are gone are cleared.
+   */
+  async recover(): Promise<SpoolRange[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith(SUFFIX)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') names = [];
+      else throw error;
     }
-    return { name, records };
+    const existing = new Set(names);
+    const marked = await this.db.selectFrom('journal_spool_done').select('file').distinct().execute();
+    const gone = marked.map((m) => m.file).filter((f) => !existing.has(f));
+    for (let i = 0; i < gone.length; i += 400)
+      await this.db
+        .deleteFrom('journal_spool_done')
+        .where('file', 'in', gone.slice(i, i + 400))
+        .execute();
+
+    const ranges: SpoolRange[] = [];
+    for (const name of names) {
+      if (this.segments.has(name)) continue;
+      const handle = await open(join(this.dir, name), 'r');
+      let frames: Array<{ offset: number; length: number; size: number }>;
+      try {
+        frames = await readFrames(handle);
+      } finally {
+        await handle.close();
+      }
+      const done = await this.doneRecords(name, 0, frames.length);
+      const segment: Segment = { name, records: frames.length, done: done.size, active: false };
+      this.segments.set(name, segment);
+      frames.forEach((frame, index) => {
+        if (!done.has(index))
+          ranges.push({
+            segment: name,
+            offset: frame.offset,
+            length: frame.length,
+            firstIndex: index,
+            count: 1,
+            bytes: frame.size,
+          });
+      });
+      await this.removeIfDone(segment);
+    }
+    return ranges;
   }
 
-  /** Indexes of the file's records the archive has already taken. */
-  async doneRecords(name: string): Promise<Set<number>> {
+  /** The records of a range, each with its index in the segment. */
+  async read(range: SpoolRange): Promise<Array<{ index: number; record: SpoolRecord }>> {
+    const handle = await open(join(this.dir, range.segment), 'r');
+    const bytes = Buffer.alloc(range.length);
+    try {
+      const { bytesRead } = await handle.read(bytes, 0, range.length, range.offset);
+      if (bytesRead !== range.length)
+        throw new Error(`spool segment ${range.segment} is shorter than recorded`);
+    } finally {
+      await handle.close();
+    }
+    const records: Array<{ index: number; record: SpoolRecord }> = [];
+    let offset = 0;
+    for (let i = 0; i < range.count; i++) {
+      const frame = parseFrame(bytes, offset);
+      if (!frame)
+        throw new Error(`spool segment ${range.segment}: record ${range.firstIndex + i} is damaged`);
+      const header = JSON.parse(frame.header.toString('utf8')) as Omit<SpoolRecord, 'data'>;
+      records.push({ index: range.firstIndex + i, record: { ...header, data: frame.data } });
+      offset = frame.end;
+    }
+    return records;
+  }
+
+  /** Indexes among [first, first + count) of a segment's records that the archive has taken. */
+  async doneRecords(segment: string, first: number, count: number): Promise<Set<number>> {
     const rows = await this.db
       .selectFrom('journal_spool_done')
       .select('record')
-      .where('file', '=', name)
+      .where('file', '=', segment)
+      .where('record', '>=', first)
+      .where('record', '<', first + count)
       .execute();
     return new Set(rows.map((r) => r.record));
   }
@@ -124,26 +239,61 @@ export class JournalSpool {
         .execute();
   }
 
-  /**
-   * Removes a fully archived file, then its markers. A crash in between leaves markers of a file
-   * that no longer exists, which forgetOrphans clears.
-   */
-  async remove(name: string): Promise<void> {
-    await unlink(join(this.dir, name)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    await this.db.deleteFrom('journal_spool_done').where('file', '=', name).execute();
+  /** After a range is archived: a closed segment with nothing left goes, then its markers. */
+  async released(range: SpoolRange): Promise<void> {
+    const segment = this.segments.get(range.segment);
+    if (!segment) return;
+    segment.done += range.count;
+    await this.removeIfDone(segment);
   }
 
-  /** Clears markers of files that are gone (start-up). */
-  async forgetOrphans(existing: readonly string[]): Promise<void> {
-    const present = new Set(existing);
-    const files = await this.db.selectFrom('journal_spool_done').select('file').distinct().execute();
-    const gone = files.map((f) => f.file).filter((f) => !present.has(f));
-    for (let i = 0; i < gone.length; i += 400)
-      await this.db
-        .deleteFrom('journal_spool_done')
-        .where('file', 'in', gone.slice(i, i + 400))
-        .execute();
+  private async removeIfDone(segment: Segment): Promise<void> {
+    if (segment.active || segment.done < segment.records) return;
+    this.segments.delete(segment.name);
+    await unlink(join(this.dir, segment.name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    // A crash before this leaves markers of a missing segment; recover() clears them.
+    await this.db.deleteFrom('journal_spool_done').where('file', '=', segment.name).execute();
   }
+
+  /** Closes the active segment (shutdown); its records stay for the next start. */
+  async close(): Promise<void> {
+    const active = this.active;
+    this.active = null;
+    await active?.handle.close();
+  }
+}
+
+function parseFrame(bytes: Buffer, offset: number) {
+  if (offset + FRAME > bytes.length) return null;
+  const headerLength = bytes.readUInt32BE(offset);
+  const dataLength = bytes.readUInt32BE(offset + 4);
+  const checksum = bytes.readUInt32BE(offset + 8);
+  const headerStart = offset + FRAME;
+  const dataStart = headerStart + headerLength;
+  const end = dataStart + dataLength;
+  if (end > bytes.length) return null;
+  const header = bytes.subarray(headerStart, dataStart);
+  const data = bytes.subarray(dataStart, end);
+  if (crc32(data, crc32(header)) !== checksum) return null;
+  return { header, data, end };
+}
+
+/** Every whole record of a segment, up to the first torn or damaged one. */
+async function readFrames(
+  handle: FileHandle,
+): Promise<Array<{ offset: number; length: number; size: number }>> {
+  const { size } = await handle.stat();
+  const bytes = Buffer.alloc(size);
+  await handle.read(bytes, 0, size, 0);
+  const frames: Array<{ offset: number; length: number; size: number }> = [];
+  for (let offset = 0; ;) {
+    const frame = parseFrame(bytes, offset);
+    if (!frame) break;
+    const header = JSON.parse(frame.header.toString('utf8')) as { size: number };
+    frames.push({ offset, length: frame.end - offset, size: header.size });
+    offset = frame.end;
+  }
+  return frames;
 }
