@@ -15,6 +15,8 @@ for command in "${!needed[@]}"; do
   # /usr/sbin (postfix) is not on a non-root PATH on Debian.
   command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${needed[$command]}")
 done
+# swaks speaks STARTTLS through Net::SSLeay, which Debian only recommends (not installed here).
+perl -MNet::SSLeay -MIO::Socket::SSL -e1 >/dev/null 2>&1 || missing+=(libnet-ssleay-perl libio-socket-ssl-perl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -144,7 +144,7 @@ export class ArchiveRepository {
     if (blobKeys.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('message_contents')
-      .select(['id', 'blob_key', 'date', 'size'])
+      .select(['id', 'blob_key', 'date', 'size', 'problems_json'])
       .where('tenant_id', '=', tenantId)
       .where('blob_key', 'in', blobKeys)
       .execute();
@@ -339,13 +339,14 @@ export class ArchiveRepository {
           sender: envelope.sender,
           on_behalf_of: envelope.onBehalfOf ?? null,
           reports: 1,
-          first_received_at: commit.archivedAt,
-          last_received_at: commit.archivedAt,
+          first_received_at: envelope.receivedAt ?? commit.archivedAt,
+          last_received_at: envelope.receivedAt ?? commit.archivedAt,
         })
         .onConflict((oc) =>
           oc.column('message_id').doUpdateSet((eb) => ({
             reports: eb('message_envelopes.reports', '+', 1),
-            last_received_at: eb.ref('excluded.last_received_at'),
+            first_received_at: sql<number>`min(message_envelopes.first_received_at, excluded.first_received_at)`,
+            last_received_at: sql<number>`max(message_envelopes.last_received_at, excluded.last_received_at)`,
           })),
         )
         .execute();
@@ -357,8 +358,8 @@ export class ArchiveRepository {
           content_id: contentId,
           kind: r.kind,
           address: r.address,
-          expanded_from: r.expandedFrom ?? null,
-          forwarded_from: r.forwardedFrom ?? null,
+          expanded_from: r.expandedFrom ?? '',
+          forwarded_from: r.forwardedFrom ?? '',
         })),
       )) {
         const result = await trx
@@ -578,7 +579,7 @@ function dedupeRecipients(envelope: MessageEnvelope): MessageEnvelope['recipient
   for (const r of envelope.recipients) {
     const address = r.address.trim().toLowerCase();
     if (!address) continue;
-    const key = `${r.kind} ${address}`;
+    const key = `${r.kind} ${address} ${r.expandedFrom ?? ''} ${r.forwardedFrom ?? ''}`;
     if (!seen.has(key)) seen.set(key, { ...r, address });
   }
   return [...seen.values()];
@@ -588,6 +589,7 @@ type EnvelopeSenderRow = { sender: string; on_behalf_of: string | null };
 type EnvelopeRecipientRow = {
   kind: MessageEnvelope['recipients'][number]['kind'];
   address: string;
+  /** '' or null: none. */
   expanded_from: string | null;
   forwarded_from: string | null;
 };

@@ -279,6 +279,19 @@ export class ArchiveService {
             });
             continue;
           }
+          // The content's document is rebuilt from this second reading: if text extraction ran out
+          // of time now but not the first time, the rebuilt document would lose attachment text.
+          // Fail instead; the caller retries (journal intake: with back-off, on a quieter machine).
+          const before = new Set(JSON.parse(existing.problems_json) as string[]);
+          const newTimeout = prepared.parsed.problems.find((p) => /timed out/.test(p) && !before.has(p));
+          if (newTimeout) {
+            outcomes.push({
+              sourceRef: item.sourceRef,
+              status: 'failed',
+              error: `re-reading the message to index its envelope: ${newTimeout}`,
+            });
+            continue;
+          }
           commit.envelopes.push({
             contentId: existing.id,
             blobKey,

@@ -33,6 +33,8 @@ export interface EnvelopeRecipient {
 export interface MessageEnvelope {
   /** SMTP address; '' for the null sender. */
   sender: string;
+  /** When the transport received it (default: when it is archived). */
+  receivedAt?: number;
   onBehalfOf?: string;
   recipients: EnvelopeRecipient[];
 }

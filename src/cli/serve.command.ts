@@ -15,6 +15,8 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
       const firstAdmin = await app.systemAdmins.ensureFirstAdmin(app.config.auth.firstSystemAdminPassword);
       const http = await startHttpServer(app);
       const journalSmtp = await startJournalSmtp(app);
+      // Also with the listener off: what an earlier run acknowledged is still owed to the archive.
+      app.journalIntake.start();
       cli.out.write(
         `Postvault is running.\n` +
           `  data folder: ${app.config.dataDir}\n` +
@@ -34,11 +36,18 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           `Search:        npx postvault search QUERY\n`,
       );
       const shutdown = async () => {
-        // Stop taking mail first: messages in flight finish (or get 451) before the store closes.
-        await journalSmtp?.close();
-        await http.close();
-        await app.close();
-        process.exit(0);
+        let code = 0;
+        try {
+          // Stop taking mail first: messages in flight finish (or get 451) before the store closes.
+          await journalSmtp?.close();
+          await http.close();
+          await app.close();
+        } catch (error) {
+          app.logger.error({ err: error }, 'shutdown did not finish cleanly');
+          code = 1;
+        } finally {
+          process.exit(code);
+        }
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

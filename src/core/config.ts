@@ -52,7 +52,7 @@ export const configSchema = z.object({
       /** Open connections in total and from one peer address; more are answered 421. */
       maxConnections: z.coerce.number().int().min(1).default(200),
       maxConnectionsPerPeer: z.coerce.number().int().min(1).default(50),
-      /** Messages one peer address may deliver per minute; more get 451 4.7.0 (0 = no limit). */
+      /** Messages one peer address may deliver per minute; more get 451 4.3.0 (0 = no limit). */
       maxMessagesPerPeerPerMinute: z.coerce.number().int().min(0).default(0),
       /**
        * Mail acknowledged but not yet archived (a burst, or a store failure being retried); above

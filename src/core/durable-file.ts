@@ -26,7 +26,13 @@ export async function writeFileDurably(
   const handle = await open(temp, 'wx', 0o600);
   try {
     await beforeWrite?.(temp);
-    await handle.writev(chunks as Uint8Array[]);
+    const bytes = Buffer.concat(chunks);
+    // write() may take fewer bytes than offered (a nearly full disk): go on until all are written.
+    for (let written = 0; written < bytes.length;) {
+      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, written);
+      if (bytesWritten <= 0) throw new Error(`the disk accepted no more bytes for ${path}`);
+      written += bytesWritten;
+    }
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);

@@ -1,7 +1,8 @@
-import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { writeFileDurably } from './durable-file.js';
 import { ValidationError } from './errors.js';
 
 export interface TlsKeyPair {
@@ -36,9 +37,15 @@ export async function loadOrCreateTlsKeyPair(
   const certPath = join(dir, `${name}.crt`);
   const keyPath = join(dir, `${name}.key`);
   if (existsSync(certPath) && existsSync(keyPath)) {
-    const cert = readFileSync(certPath, 'utf8');
-    if (Date.parse(new X509Certificate(cert).validTo) > Date.now())
-      return { cert, key: readFileSync(keyPath, 'utf8'), origin: 'generated' };
+    try {
+      const cert = readFileSync(certPath, 'utf8');
+      const key = readFileSync(keyPath, 'utf8');
+      const parsed = new X509Certificate(cert);
+      if (Date.parse(parsed.validTo) > Date.now() && parsed.checkPrivateKey(createPrivateKey(key)))
+        return { cert, key, origin: 'generated' };
+    } catch {
+      // Unreadable, expired or mismatched (e.g. cut short by a power loss): make a new pair.
+    }
   }
   const notBeforeDate = new Date();
   const notAfterDate = new Date(notBeforeDate.getTime() + VALID_DAYS * 86_400_000);
@@ -51,10 +58,8 @@ export async function loadOrCreateTlsKeyPair(
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: options.hostname }] }],
   });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Key first: a crash in between leaves a key without a certificate, which is regenerated.
-  writeFileSync(`${keyPath}.tmp`, pems.private, { mode: 0o600 });
-  renameSync(`${keyPath}.tmp`, keyPath);
-  writeFileSync(`${certPath}.tmp`, pems.cert);
-  renameSync(`${certPath}.tmp`, certPath);
+  // Key first: a crash in between leaves a key without its certificate, which is regenerated.
+  await writeFileDurably(keyPath, [Buffer.from(pems.private)]);
+  await writeFileDurably(certPath, [Buffer.from(pems.cert)]);
   return { cert: pems.cert, key: pems.private, origin: 'generated' };
 }

@@ -492,6 +492,40 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_journal_summaries_and_recipient_sources': {
+    async up(db: Kysely<unknown>) {
+      // Hours whose counts the process log has already summarised.
+      await db.schema
+        .alterTable('journal_endpoint_hourly')
+        .addColumn('summarized', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The same recipient may come once directly and once through a distribution list (or
+      // forwarded) in different reports: each source is a row of its own ('' = none), so a second
+      // report's list is kept instead of lost to the first row.
+      await sql`create table message_envelope_recipients_v2 (
+        message_id integer not null references messages(id) on delete cascade,
+        tenant_id integer not null,
+        content_id integer not null,
+        kind text not null,
+        address text not null,
+        expanded_from text not null default '',
+        forwarded_from text not null default '',
+        constraint message_envelope_recipients_pk
+          primary key (message_id, kind, address, expanded_from, forwarded_from)
+      ) without rowid`.execute(db);
+      await sql`insert into message_envelope_recipients_v2
+        select message_id, tenant_id, content_id, kind, address,
+               coalesce(expanded_from, ''), coalesce(forwarded_from, '')
+        from message_envelope_recipients`.execute(db);
+      await sql`drop table message_envelope_recipients`.execute(db);
+      await sql`alter table message_envelope_recipients_v2 rename to message_envelope_recipients`.execute(db);
+      await db.schema
+        .createIndex('message_envelope_recipients_by_content')
+        .on('message_envelope_recipients')
+        .columns(['tenant_id', 'content_id'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

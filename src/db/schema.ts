@@ -374,6 +374,8 @@ export interface JournalEndpointHourlyTable {
   /** Hours since the epoch (received at / 3,600,000). */
   hour: number;
   messages: number;
+  /** 1 once the intake has written the hour's summary to the process log. */
+  summarized: ColumnType<number, number | undefined, number>;
 }
 
 export type JournalEndpoint = Selectable<JournalEndpointsTable>;
@@ -398,8 +400,10 @@ export interface MessageEnvelopeRecipientsTable {
   content_id: number;
   kind: 'to' | 'cc' | 'bcc' | 'recipient';
   address: string;
-  expanded_from: string | null;
-  forwarded_from: string | null;
+  /** '' when the recipient was not expanded from a list. */
+  expanded_from: ColumnType<string, string | undefined, string>;
+  /** '' when the message was not forwarded to this recipient. */
+  forwarded_from: ColumnType<string, string | undefined, string>;
 }
 
 export interface ProcessLogTable {

@@ -6,7 +6,11 @@ import type { App } from '../../src/app.js';
 import { buildJournalReport } from '../../src/bench/synthetic-journal-report.js';
 import { JournalEndpointsRepository } from '../../src/ingest/journal/journal-endpoints.repository.js';
 import type { JournalEndpointTarget } from '../../src/ingest/journal/journal-endpoints.service.js';
-import { IntakeBusyError, JournalIntake } from '../../src/ingest/journal/journal-intake.js';
+import {
+  IntakeBusyError,
+  JournalIntake,
+  RECOVERED_MAILBOX,
+} from '../../src/ingest/journal/journal-intake.js';
 import { JournalSpool } from '../../src/ingest/journal/journal-spool.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
@@ -109,6 +113,10 @@ describe('journal intake: what a delivered report becomes in the archive', () =>
       'bcc:carol@contoso.test',
       'bcc:dave@fabrikam.test',
     ]);
+    // The rebuilt document keeps the message's own text: its subject words still find it.
+    const ownSubject = (await app.archive.findMessage({ tenantId }, rows[0]!.id)).subject;
+    const subjectWord = ownSubject.split(/\s+/u).find((w) => /^\p{L}{4,}$/u.test(w))!;
+    expect(await search(`subject:${subjectWord}`), subjectWord).toEqual([rows[0]!.id]);
     for (const query of [
       'bcc:carol@contoso.test',
       'bcc:dave@fabrikam.test',
@@ -120,6 +128,62 @@ describe('journal intake: what a delivered report becomes in the archive', () =>
     // Both reports were received; the endpoint counts them.
     const [view] = await app.admin.journalEndpoints.list({ tenantId, actor: OPERATOR });
     expect(view!.messages24h).toBe(2);
+  });
+
+  it('merges two reports of one message arriving in the same group, and a later one without touching storage', async () => {
+    await app.journalIntake.stop();
+    const original = corpus('mime4j/simple-attachment.msg');
+    const report = (bcc: string, expandedFrom?: string) =>
+      buildJournalReport({
+        original,
+        sender: 'alice@contoso.test',
+        recipients: [{ kind: 'bcc', address: bcc, ...(expandedFrom ? { expandedFrom } : {}) }],
+      });
+    const fresh = await openTempApp(dir.path, { POSTVAULT_JOURNAL_DOMAIN: 'journal.example.test' });
+    try {
+      const intake = fresh.journalIntake;
+      const accept = (raw: Buffer) =>
+        intake.accept({ raw, targets: [target], peer: '127.0.0.1', mailFrom: 'journal@contoso.test' });
+      // Both accepted before the drain starts: they are archived in one group.
+      await accept(report('bob@contoso.test'));
+      await accept(report('bob@contoso.test', 'legal@contoso.test'));
+      intake.start();
+      await intake.whenDrained();
+      const storage = async () => ({
+        blobs: await fresh.database.db
+          .selectFrom('blobs')
+          .select(['key', 'ref_count', 'stored_size'])
+          .orderBy('key')
+          .execute(),
+        counts: await fresh.database.db.selectFrom('mailbox_counts').selectAll().execute(),
+      });
+      const before = await storage();
+      await accept(report('carol@contoso.test'));
+      await intake.whenDrained();
+      expect(await storage()).toEqual(before);
+
+      const messages = await fresh.database.db
+        .selectFrom('messages')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .execute();
+      expect(messages).toHaveLength(1);
+      const { envelope, recipients } = await envelopeOf(messages[0]!.id);
+      expect(envelope!.reports).toBe(3);
+      expect(recipients.map((r) => `${r.address}<${r.expanded_from}`)).toEqual([
+        'bob@contoso.test<',
+        'bob@contoso.test<legal@contoso.test',
+        'carol@contoso.test<',
+      ]);
+      for (const query of ['bcc:legal@contoso.test', 'bcc:carol@contoso.test', 'bcc:bob@contoso.test'])
+        expect(
+          (await fresh.search.search({ tenantId }, { query, limit: 5 })).results.map((r) => r.id),
+          query,
+        ).toEqual([messages[0]!.id]);
+      expect((await fresh.archive.verify({ tenantId })).problems).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('keeps expanded distribution lists and forwarded recipients, and finds the message by both ends', async () => {
@@ -144,12 +208,12 @@ describe('journal intake: what a delivered report becomes in the archive', () =>
       kind: 'to',
       address: 'erin@contoso.test',
       expanded_from: 'sales@contoso.test',
-      forwarded_from: null,
+      forwarded_from: '',
     });
     expect(recipients).toContainEqual({
       kind: 'cc',
       address: 'grace@contoso.test',
-      expanded_from: null,
+      expanded_from: '',
       forwarded_from: 'heidi@contoso.test',
     });
     for (const query of [
@@ -340,6 +404,10 @@ describe('journal intake: the spool across failures and restarts', () => {
     await app.journalIntake.whenDrained();
     expect(await countMessages(app, tenantId)).toBe(5);
     expect(spoolFiles()).toEqual([]);
+    // The torn tail could also be damage: the segment is kept aside and the installation told.
+    expect(readdirSync(join(dir.path, 'spool', 'journal'))).toEqual([`${segment}.damaged`]);
+    const [warning] = await app.processLog.list(null, { limit: 5 });
+    expect(warning!.message).toMatch(/has 300 bytes after its last whole record/);
     // Started again: nothing is archived twice.
     await app.close();
     app = await openTempApp(dir.path, env);
@@ -401,12 +469,17 @@ describe('journal intake: the spool across failures and restarts', () => {
       intake.start();
       const [raw] = reports(1);
       await intake.accept({ raw: raw!, targets: [target], peer: '127.0.0.1', mailFrom: 'j@contoso.test' });
-      await vi.waitFor(async () => {
-        const errors = await app.processLog.list(tenantId, { limit: 10, minSeverity: 'error' });
-        expect(errors.length).toBeGreaterThanOrEqual(2);
-      });
+      await vi.waitFor(
+        async () => {
+          const errors = await app.processLog.list(tenantId, { limit: 10, minSeverity: 'error' });
+          expect(errors.length).toBeGreaterThanOrEqual(2);
+        },
+        { timeout: 10_000 },
+      );
       const [latest] = await app.processLog.list(tenantId, { limit: 1, minSeverity: 'error' });
-      expect(latest!.message).toMatch(/Could not archive received messages yet \(attempt \d+\).*EIO/);
+      expect(latest!.message).toMatch(
+        /Could not archive 1 received message yet \(attempt \d+\); kept and retried: .*EIO/,
+      );
       expect(await countMessages(app, tenantId)).toBe(0);
       expect(intake.backlogSize().messages).toBe(1);
 
@@ -414,6 +487,96 @@ describe('journal intake: the spool across failures and restarts', () => {
       await vi.waitFor(async () => expect(await countMessages(app, tenantId)).toBe(1), { timeout: 10_000 });
       await intake.whenDrained();
       expect(intake.backlogSize().messages).toBe(0);
+      await intake.stop();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('archives mail accepted before its endpoint, mailbox or tenant went away, or says why not', async () => {
+    const app = await openTempApp(dir.path, env);
+    try {
+      const acme = await setUp(app);
+      const ctx = { tenantId: acme.tenantId, actor: OPERATOR };
+      const target = (await app.admin.journalEndpoints.findEnabledByAddress(acme.address))!;
+      const [endpoint] = await app.admin.journalEndpoints.list(ctx);
+      const globexId = (await app.tenants.createTenant('globex', 'Globex')).id;
+      const globexEndpoint = await app.admin.journalEndpoints.create(
+        { tenantId: globexId, actor: OPERATOR },
+        { name: 'M365', newMailbox: { name: 'Journal' } },
+      );
+      const globexTarget = (await app.admin.journalEndpoints.findEnabledByAddress(globexEndpoint.address))!;
+      const [a, b] = reports(2);
+      // Accepted (250) while nothing drains; then the admin deletes the endpoint and its empty
+      // mailbox, and the operator deletes the other tenant.
+      await app.journalIntake.accept({
+        raw: a!,
+        targets: [target],
+        peer: '127.0.0.1',
+        mailFrom: 'j@contoso.test',
+      });
+      await app.journalIntake.accept({
+        raw: b!,
+        targets: [globexTarget],
+        peer: '127.0.0.1',
+        mailFrom: 'j@fabrikam.test',
+      });
+      await app.admin.journalEndpoints.delete(ctx, endpoint!.id);
+      await app.admin.mailboxes.delete(ctx, endpoint!.mailbox.id);
+      await app.tenantManagement.delete({ tenantId: 0, actor: OPERATOR }, globexId, 'globex');
+
+      app.journalIntake.start();
+      await app.journalIntake.whenDrained();
+      const recovered = await app.archive.findMailbox({ tenantId: acme.tenantId }, RECOVERED_MAILBOX);
+      expect(recovered.kind).toBe('journal');
+      expect(await countMessages(app, acme.tenantId)).toBe(1);
+      const [warning] = await app.processLog.list(acme.tenantId, { limit: 5, minSeverity: 'warning' });
+      expect(warning!.message).toMatch(/no longer exists; archived in "Journal \(recovered\)"/);
+      const [discarded] = await app.processLog.list(null, { limit: 5 });
+      expect(discarded!.message).toMatch(
+        new RegExp(`Discarded 1 spooled message of deleted tenant ${globexId}`),
+      );
+      expect(app.journalIntake.backlogSize().messages).toBe(0);
+      expect(await app.processLog.list(acme.tenantId, { limit: 5, minSeverity: 'error' })).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('summarises each finished hour per endpoint in the process log, once', async () => {
+    const app = await openTempApp(dir.path, env);
+    try {
+      const { tenantId, address } = await setUp(app);
+      const target = (await app.admin.journalEndpoints.findEnabledByAddress(address))!;
+      let now = Date.UTC(2026, 10, 24, 14, 10);
+      const intake = new JournalIntake({
+        archive: app.archive,
+        tenants: app.tenants,
+        spool: new JournalSpool(dir.path, app.database.db),
+        endpoints: new JournalEndpointsRepository(app.database.db),
+        processLog: app.processLog,
+        logger: app.logger,
+        clock: () => now,
+      });
+      intake.start();
+      const send = async (raw: Buffer) => {
+        await intake.accept({ raw, targets: [target], peer: '127.0.0.1', mailFrom: 'j@contoso.test' });
+        await intake.whenDrained();
+      };
+      const [a, b, c, d] = reports(4);
+      await send(a!);
+      await send(b!);
+      now = Date.UTC(2026, 10, 24, 15, 5);
+      await send(c!);
+      now = Date.UTC(2026, 10, 24, 15, 50);
+      await send(d!);
+      const summaries = (await app.processLog.list(tenantId, { limit: 20 })).filter((e) =>
+        e.message.startsWith('Received'),
+      );
+      expect(summaries.map((e) => e.message)).toEqual([
+        'Received 2 messages in the hour from 2026-11-24 14:00 UTC',
+      ]);
+      expect(summaries[0]).toMatchObject({ severity: 'info', subject_name: 'M365' });
       await intake.stop();
     } finally {
       await app.close();

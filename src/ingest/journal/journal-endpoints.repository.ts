@@ -195,6 +195,29 @@ export class JournalEndpointsRepository {
     return this.db.selectFrom('journal_endpoints').select(['id', 'name']).where('id', 'in', ids).execute();
   }
 
+  /**
+   * Inside the caller's transaction: every endpoint-hour before `beforeHour` not summarised yet,
+   * with its tenant and endpoint name, now marked as summarised.
+   */
+  async takeUnsummarizedHoursIn(trx: Transaction<Database>, beforeHour: number) {
+    const rows = await trx
+      .selectFrom('journal_endpoint_hourly as h')
+      .innerJoin('journal_endpoints as e', 'e.id', 'h.endpoint_id')
+      .select(['h.endpoint_id as endpointId', 'e.tenant_id as tenantId', 'e.name', 'h.hour', 'h.messages'])
+      .where('h.summarized', '=', 0)
+      .where('h.hour', '<', beforeHour)
+      .orderBy('h.hour')
+      .execute();
+    if (rows.length > 0)
+      await trx
+        .updateTable('journal_endpoint_hourly')
+        .set({ summarized: 1 })
+        .where('summarized', '=', 0)
+        .where('hour', '<', beforeHour)
+        .execute();
+    return rows;
+  }
+
   /** recordReceived inside the caller's transaction (the intake's archive commit). */
   async recordReceivedIn(
     trx: Transaction<Database>,

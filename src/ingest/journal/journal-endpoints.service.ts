@@ -118,6 +118,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
   private readonly newToken: () => string;
   private readonly domain: string;
   /** The intake looks up every RCPT TO; a journaling mail system sends to the same few addresses. */
+  private cacheGeneration = 0;
   private readonly addressCache = new Map<
     string,
     { target: JournalEndpointTarget | undefined; until: number }
@@ -244,6 +245,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
     const now = this.clock();
     const cached = this.addressCache.get(token);
     if (cached && cached.until > now) return cached.target;
+    const generation = this.cacheGeneration;
     const endpoint = await this.deps.endpoints.findByToken(token);
     // A suspended tenant takes no mail, like a disabled endpoint.
     const target =
@@ -255,6 +257,8 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
             mailboxId: endpoint.mailbox_id,
             name: endpoint.name,
           };
+    // A change that happened while this lookup ran may have read-before-write: do not keep it.
+    if (generation !== this.cacheGeneration) return target;
     if (this.addressCache.size >= ADDRESS_CACHE_ENTRIES) this.addressCache.clear();
     this.addressCache.set(token, { target, until: now + ADDRESS_CACHE_MS });
     return target;
@@ -265,6 +269,7 @@ export class JournalEndpointsService implements JournalEndpointMonitor {
    * deletion. A change made by another process (the CLI) reaches the intake within ADDRESS_CACHE_MS.
    */
   forgetCachedAddresses(): void {
+    this.cacheGeneration += 1;
     this.addressCache.clear();
   }
 

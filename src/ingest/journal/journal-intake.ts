@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ArchiveService } from '../../archive/archive.service.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { ArchiveItem } from '../../archive/archive.types.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
@@ -59,10 +60,10 @@ export const DEFAULT_INTAKE_LIMITS: JournalIntakeLimits = {
 const RATE_WINDOW = 64;
 
 export interface JournalIntakeDeps {
-  archive: Pick<ArchiveService, 'archiveBatch'>;
+  archive: Pick<ArchiveService, 'archiveBatch' | 'ensureMailbox'>;
   tenants: Pick<TenantService, 'keyringFor'>;
   spool: JournalSpool;
-  endpoints: Pick<JournalEndpointsRepository, 'recordReceivedIn' | 'namesOf'>;
+  endpoints: Pick<JournalEndpointsRepository, 'recordReceivedIn' | 'namesOf' | 'takeUnsummarizedHoursIn'>;
   processLog: Pick<ProcessLogRepository, 'append' | 'appendIn'>;
   logger: Logger;
   metrics?: Pick<Metrics, 'journalBacklog'>;
@@ -88,28 +89,40 @@ interface QueuedRange extends SpoolRange {
 
 /** One spooled record on its way into the archive. */
 interface Pending {
-  file: string;
+  range: QueuedRange;
   index: number;
   record: SpoolRecord;
   item: ArchiveItem;
   log: ProcessLogEntry[];
 }
 
+/** Why a record of a range could not be archived this time; tenantId null: not known. */
+interface RecordFailure {
+  tenantId: number | null;
+  endpointId: number | null;
+  error: string;
+}
+
 const spoolAad = (tenantId: number, ref: string) => `journal-spool/${tenantId}/${ref}`;
 const RETRY_MAX_MS = 10 * 60_000;
 const IDLE_POLL_MS = 1_000;
+/** One spool append takes at most this much of what is waiting (a bigger message goes alone). */
+const APPEND_GROUP_BYTES = 32 * 1024 * 1024;
+/** Where mail for a journal mailbox that was deleted meanwhile goes, rather than nowhere. */
+export const RECOVERED_MAILBOX = 'Journal (recovered)';
 
 /**
  * The journal intake's core, free of SMTP, in two halves:
  *
- * - accept: a delivered message is encrypted under each addressed tenant's data key and written to
- *   the spool, messages arriving together sharing one commit. When accept resolves the message is
+ * - accept: a delivered message is encrypted under each addressed tenant's data key and appended to
+ *   the spool, messages arriving together sharing one append. When accept resolves the message is
  *   durable and recorded for archiving, and the sender may be told 250. The expensive work (parsing,
  *   compressing, indexing) is not on that path, so a burst is taken at the speed of a disk write.
  * - drain: in the background, spooled messages are unwrapped (journal report → original and its
- *   envelope), archived into their endpoint's journal mailbox, counted, logged, and deleted from the
- *   spool — all in the archive's own transaction, so a crash at any point neither loses nor
- *   duplicates anything. A failure leaves the message spooled and retries it with back-off.
+ *   envelope), archived into their endpoint's journal mailbox, counted, logged, and marked done in
+ *   the spool — all in the archive's own transaction, so a crash at any point neither loses nor
+ *   duplicates anything. A record that fails stays spooled and is retried with back-off, without
+ *   holding up the others.
  */
 export class JournalIntake {
   private readonly clock: () => number;
@@ -120,14 +133,20 @@ export class JournalIntake {
     resolve: () => void;
     reject: (error: unknown) => void;
   }> = [];
-  private writesInFlight = 0;
+  private writing = false;
   private readonly queue: QueuedRange[] = [];
+  private readonly inFlightRanges = new Set<QueuedRange>();
   private draining: Promise<void> | null = null;
   private recovered: Promise<void> = Promise.resolve();
   private stopping = false;
+  private closed = false;
+  /** The drain died: take no more mail than can be archived (see isBusy). */
+  private broken = false;
   private wake: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private lastPruneHour: number | null = null;
+  /** Finished hours before this one have their process-log summary (see hourSummariesIn). */
+  private summarizedBefore = -1;
   /** Times of the last RATE_WINDOW acceptances (a ring), for the arrival rate. */
   private readonly recentAccepts: number[] = [];
   private recentIndex = 0;
@@ -137,9 +156,11 @@ export class JournalIntake {
     this.limits = { ...DEFAULT_INTAKE_LIMITS, ...deps.limits };
   }
 
-  /** Whether new mail should be refused for now (the backlog is over its limits). */
+  /** Whether new mail should be refused for now: the backlog is over its limits, or archiving stopped. */
   isBusy(): boolean {
     return (
+      this.broken ||
+      this.closed ||
       this.backlog.messages >= this.limits.maxBacklogMessages ||
       this.backlog.bytes >= this.limits.maxBacklogBytes
     );
@@ -161,8 +182,14 @@ export class JournalIntake {
     return (RATE_WINDOW * 1000) / Math.max(1, now - oldest) > deferAboveRate;
   }
 
+  /** Deferring stops well before new mail would be refused, whatever the configured limits. */
+  private deferWhileBelow(): number {
+    return Math.min(this.limits.deferBelowBacklog, Math.floor(this.limits.maxBacklogMessages / 2));
+  }
+
   /** Resolves when the message is durably spooled for every target; see the class comment. */
   async accept(delivery: JournalDelivery): Promise<void> {
+    if (this.closed) throw new IntakeBusyError('the journal intake is shutting down');
     if (this.isBusy()) throw new IntakeBusyError('too much mail is waiting to be archived');
     const now = this.clock();
     const byMailbox = new Map<string, JournalEndpointTarget[]>();
@@ -204,7 +231,8 @@ export class JournalIntake {
     } catch (error) {
       const reason = errorText(error);
       this.deps.logger.error({ err: error }, 'journal intake could not spool a message');
-      // Best effort: whatever broke the spool may break this too.
+      // Best effort (whatever broke the spool may break this too); each tenant hears of its own
+      // endpoint only, and of the failure's kind, not of the installation's paths.
       await this.deps.processLog
         .append(
           [...byMailbox.values()].map((targets) => ({
@@ -213,7 +241,7 @@ export class JournalIntake {
             subjectId: targets[0]!.endpointId,
             subjectName: targets[0]!.name,
             severity: 'error' as const,
-            message: `Could not store a message, the sender was asked to retry (451): ${reason}`,
+            message: `Could not store a message, the sender was asked to retry (451): ${publicReason(error)}`,
             details: { peer: delivery.peer, mailFrom: delivery.mailFrom, size: delivery.raw.length },
             at: now,
           })),
@@ -225,14 +253,24 @@ export class JournalIntake {
     this.recentIndex = (this.recentIndex + 1) % RATE_WINDOW;
   }
 
-  /** Group commit: what arrives while one append is on its way to the disk goes in the next one. */
+  /**
+   * Group commit: what arrives while one append is on its way to the disk goes in the next one (up
+   * to APPEND_GROUP_BYTES, so a crowd of large messages does not become one huge buffer).
+   */
   private async writePending(): Promise<void> {
-    if (this.writesInFlight > 0) return;
-    this.writesInFlight = 1;
+    if (this.writing) return;
+    this.writing = true;
     try {
       while (this.pendingWrites.length > 0) {
-        const group = this.pendingWrites;
-        this.pendingWrites = [];
+        let bytes = 0;
+        let take = 0;
+        while (take < this.pendingWrites.length) {
+          const size = this.pendingWrites[take]!.records.reduce((sum, r) => sum + r.data.length, 0);
+          if (take > 0 && bytes + size > APPEND_GROUP_BYTES) break;
+          bytes += size;
+          take += 1;
+        }
+        const group = this.pendingWrites.splice(0, take);
         try {
           this.enqueue(await this.deps.spool.append(group.flatMap((g) => g.records)));
           for (const g of group) g.resolve();
@@ -241,7 +279,7 @@ export class JournalIntake {
         }
       }
     } finally {
-      this.writesInFlight = 0;
+      this.writing = false;
     }
   }
 
@@ -255,7 +293,7 @@ export class JournalIntake {
 
   /**
    * Starts archiving spooled messages in the background, beginning with what an earlier run left
-   * (also after kill -9: every file there was acknowledged, every record not marked done is owed).
+   * (also after kill -9: every record there was acknowledged, every one not marked done is owed).
    */
   start(): void {
     if (this.draining) return;
@@ -263,28 +301,54 @@ export class JournalIntake {
     this.recovered = this.recover();
     this.draining = this.recovered
       .then(() => this.drainLoop())
-      .catch((error: unknown) => this.deps.logger.fatal({ err: error }, 'journal intake drain stopped'));
+      .catch((error: unknown) => {
+        this.broken = true;
+        this.deps.logger.fatal(
+          { err: error },
+          'journal intake drain stopped; new journal mail is refused (451)',
+        );
+      });
   }
 
   private async recover(): Promise<void> {
-    for (const range of await this.deps.spool.recover()) this.enqueue(range);
+    const { ranges, problems } = await this.deps.spool.recover();
+    for (const range of ranges) this.enqueue(range);
+    if (problems.length > 0) {
+      this.deps.logger.warn({ problems }, 'journal spool segments set aside');
+      await this.deps.processLog.append(
+        problems.map((message) => ({
+          tenantId: null,
+          process: INTAKE_PROCESS,
+          subjectId: null,
+          subjectName: 'journal spool',
+          severity: 'warning' as const,
+          message,
+          at: this.clock(),
+        })),
+      );
+    }
   }
 
-  /** Finishes the groups under way and stops; what is left stays spooled for the next start. */
+  /**
+   * Refuses new mail, finishes the groups under way and stops; what is left stays spooled for the
+   * next start.
+   */
   async stop(): Promise<void> {
+    this.closed = true;
     this.stopping = true;
     this.wake?.();
     await this.draining;
     this.draining = null;
+    while (this.writing) await new Promise((r) => setTimeout(r, 5));
     await this.deps.spool.close();
   }
 
-  /** Resolves once nothing accepted is waiting (tests, benchmarks). */
+  /** Resolves once nothing accepted is waiting, except records waiting for a retry (tests, benchmarks). */
   async whenDrained(): Promise<void> {
     await this.recovered.catch(() => undefined);
     while (
       this.inFlight.size > 0 ||
-      this.writesInFlight > 0 ||
+      this.writing ||
       this.pendingWrites.length > 0 ||
       this.queue.some((q) => q.nextAttemptAt <= this.clock())
     )
@@ -293,7 +357,7 @@ export class JournalIntake {
 
   private async drainLoop(): Promise<void> {
     while (!this.stopping) {
-      if (this.inBurst() && this.backlog.messages < this.limits.deferBelowBacklog) {
+      if (this.inBurst() && this.backlog.messages < this.deferWhileBelow()) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
@@ -307,9 +371,13 @@ export class JournalIntake {
         else await this.idle();
         continue;
       }
+      for (const range of batch) this.inFlightRanges.add(range);
       const task = this.archiveRanges(batch)
         .catch((error: unknown) => this.deps.logger.error({ err: error }, 'journal intake group failed'))
-        .finally(() => this.inFlight.delete(task));
+        .finally(() => {
+          for (const range of batch) this.inFlightRanges.delete(range);
+          this.inFlight.delete(task);
+        });
       this.inFlight.add(task);
     }
     await Promise.all(this.inFlight);
@@ -341,7 +409,8 @@ export class JournalIntake {
   }
 
   private async idle(): Promise<void> {
-    const next = Math.min(...this.queue.map((q) => q.nextAttemptAt));
+    let next = Infinity;
+    for (const range of this.queue) next = Math.min(next, range.nextAttemptAt);
     const wait = Number.isFinite(next)
       ? Math.max(0, Math.min(IDLE_POLL_MS, next - this.clock()))
       : IDLE_POLL_MS;
@@ -356,49 +425,94 @@ export class JournalIntake {
   }
 
   private async archiveRanges(ranges: QueuedRange[]): Promise<void> {
-    const failures = new Map<QueuedRange, string>();
+    const failures = new Map<QueuedRange, RecordFailure[]>();
+    const fail = (range: QueuedRange, failure: RecordFailure) =>
+      failures.set(range, [...(failures.get(range) ?? []), failure]);
     const pending: Pending[] = [];
-    const rangeOf = new Map<Pending, QueuedRange>();
+    const givenUp: Array<{ file: string; record: number; tenantId: number }> = [];
     for (const range of ranges) {
+      let entries: Awaited<ReturnType<JournalSpool['read']>>;
+      let done: Set<number>;
       try {
-        const done = await this.deps.spool.doneRecords(range.segment, range.firstIndex, range.count);
-        for (const { index, record } of await this.deps.spool.read(range)) {
-          if (done.has(index)) continue;
-          const p = await this.unwrap(range.segment, index, record);
-          pending.push(p);
-          rangeOf.set(p, range);
-        }
+        done = await this.deps.spool.doneRecords(range.segment, range.firstIndex, range.count);
+        entries = await this.deps.spool.read(range);
       } catch (error) {
-        failures.set(range, `cannot read it from the spool: ${errorText(error)}`);
+        fail(range, {
+          tenantId: null,
+          endpointId: null,
+          error: `cannot read it from the spool: ${errorText(error)}`,
+        });
+        continue;
+      }
+      for (const { index, record } of entries) {
+        if (done.has(index)) continue;
+        try {
+          pending.push(await this.unwrap(range, index, record));
+        } catch (error) {
+          // A deleted tenant's keys are gone with everything else it had: nothing left to archive into.
+          if (error instanceof NotFoundError && (await this.tenantIsGone(record.tenantId)))
+            givenUp.push({ file: range.segment, record: index, tenantId: record.tenantId });
+          else
+            fail(range, {
+              tenantId: record.tenantId,
+              endpointId: record.endpointIds[0] ?? null,
+              error: `cannot decrypt it: ${errorText(error)}`,
+            });
+        }
       }
     }
+    if (givenUp.length > 0) await this.giveUp(givenUp);
+
     const byMailbox = new Map<string, Pending[]>();
     for (const p of pending) {
       const key = `${p.record.tenantId}:${p.record.mailboxId}`;
       byMailbox.set(key, [...(byMailbox.get(key) ?? []), p]);
     }
     const results = await Promise.all([...byMailbox.values()].map((group) => this.archiveGroup(group)));
-    for (const failed of results.flat()) failures.set(rangeOf.get(failed.pending)!, failed.error);
+    for (const { pending: p, error } of results.flat())
+      fail(p.range, { tenantId: p.record.tenantId, endpointId: p.record.endpointIds[0] ?? null, error });
 
     for (const range of ranges) {
-      const error = failures.get(range);
-      if (error === undefined) {
+      const failed = failures.get(range);
+      if (!failed) {
         this.backlog.messages = Math.max(0, this.backlog.messages - range.count);
         this.backlog.bytes = Math.max(0, this.backlog.bytes - range.bytes);
         await this.deps.spool.released(range);
       } else {
-        await this.retryLater(
-          range,
-          error,
-          pending.filter((p) => rangeOf.get(p) === range),
-        );
+        await this.retryLater(range, failed);
       }
     }
     this.deps.metrics?.journalBacklog.set(this.backlog.messages);
   }
 
+  private async tenantIsGone(tenantId: number): Promise<boolean> {
+    try {
+      await this.deps.tenants.keyringFor(tenantId, { reload: true });
+      return false;
+    } catch (error) {
+      return error instanceof NotFoundError;
+    }
+  }
+
+  /** Records of deleted tenants: marked done, so they stop coming back, and reported to the installation. */
+  private async giveUp(records: Array<{ file: string; record: number; tenantId: number }>): Promise<void> {
+    await this.deps.spool.markDone(records.map(({ file, record }) => ({ file, record })));
+    const tenants = [...new Set(records.map((r) => r.tenantId))];
+    await this.deps.processLog.append([
+      {
+        tenantId: null,
+        process: INTAKE_PROCESS,
+        subjectId: null,
+        subjectName: 'journal spool',
+        severity: 'warning',
+        message: `Discarded ${records.length} spooled message${records.length === 1 ? '' : 's'} of deleted tenant${tenants.length === 1 ? '' : 's'} ${tenants.join(', ')}`,
+        at: this.clock(),
+      },
+    ]);
+  }
+
   /** Decrypts and unwraps one record into what the archive takes. */
-  private async unwrap(file: string, index: number, record: SpoolRecord): Promise<Pending> {
+  private async unwrap(range: QueuedRange, index: number, record: SpoolRecord): Promise<Pending> {
     const keyring = await this.deps.tenants.keyringFor(record.tenantId);
     const raw = decodeObject(
       record.data,
@@ -435,7 +549,7 @@ export class JournalIntake {
         raw: unwrapped.original,
         folderPath: '',
         sourceRef: `journal report ${envelope.messageId ?? '(no Message-Id)'}`,
-        envelope,
+        envelope: { ...envelope, receivedAt: record.receivedAt },
       };
       if (unwrapped.isNdr)
         entry('info', 'Non-delivery report: archived the message it returned, not the report around it', {
@@ -445,87 +559,152 @@ export class JournalIntake {
       item = { raw, folderPath: '', sourceRef: 'journal endpoint message' };
       entry('warning', `Not a journal report, archived as received: ${unwrapped.reason}`, {});
     }
-    return { file, index, record, item, log };
+    return { range, index, record, item, log };
   }
 
   /**
-   * Archives one mailbox's records; in the same transaction marks them done in their spool files,
-   * counts them for their endpoints and writes their process-log entries. Returns the failures.
+   * Archives one mailbox's records; in the same transaction marks them done in the spool, counts
+   * them for their endpoints (those that still exist) and writes their process-log entries. A journal
+   * mailbox deleted since the mail was accepted is replaced by RECOVERED_MAILBOX, so that nothing
+   * acknowledged is dropped. Returns the records that failed.
    */
   private async archiveGroup(group: Pending[]): Promise<Array<{ pending: Pending; error: string }>> {
-    const { tenantId, mailboxId } = group[0]!.record;
+    const { tenantId } = group[0]!.record;
+    let { mailboxId } = group[0]!.record;
     const names = new Map(
       (await this.deps.endpoints.namesOf([...new Set(group.flatMap((p) => p.record.endpointIds))])).map(
         (n) => [n.id, n.name],
       ),
     );
-    for (const p of group) for (const e of p.log) e.subjectName = names.get(e.subjectId ?? -1) ?? '';
+    for (const p of group)
+      for (const e of p.log) e.subjectName = names.get(e.subjectId ?? -1) ?? '(deleted endpoint)';
     const now = this.clock();
     const hour = Math.floor(now / HOUR_MS);
     const prune = this.lastPruneHour !== hour;
-    let outcomes;
-    try {
-      outcomes = await this.deps.archive.archiveBatch(
+    const summarizeBefore = this.summaryHorizon(hour);
+    const archive = (targetMailbox: number) =>
+      this.deps.archive.archiveBatch(
         { tenantId },
-        mailboxId,
+        targetMailbox,
         group.map((p) => p.item),
         {
           inCommit: async (trx: Transaction<Database>, stored: number[]) => {
             const done = stored.map((i) => group[i]!);
             await this.deps.spool.markDoneIn(
               trx,
-              done.map((p) => ({ file: p.file, record: p.index })),
+              done.map((p) => ({ file: p.range.segment, record: p.index })),
             );
             await this.deps.endpoints.recordReceivedIn(
               trx,
               done.flatMap((p) =>
-                p.record.endpointIds.map((endpointId) => ({ endpointId, at: p.record.receivedAt, count: 1 })),
+                p.record.endpointIds
+                  .filter((endpointId) => names.has(endpointId))
+                  .map((endpointId) => ({ endpointId, at: p.record.receivedAt, count: 1 })),
               ),
               prune ? hour - (30 * 24 - 1) : undefined,
             );
-            await this.deps.processLog.appendIn(
-              trx,
-              done.flatMap((p) => p.log),
-            );
+            const summaries =
+              summarizeBefore > this.summarizedBefore
+                ? await this.hourSummariesIn(trx, summarizeBefore, now)
+                : [];
+            await this.deps.processLog.appendIn(trx, [...done.flatMap((p) => p.log), ...summaries]);
           },
         },
       );
+    let outcomes;
+    try {
+      try {
+        outcomes = await archive(mailboxId);
+      } catch (error) {
+        if (!(error instanceof NotFoundError) || !/archive mailbox/.test(error.message)) throw error;
+        mailboxId = (await this.deps.archive.ensureMailbox({ tenantId }, RECOVERED_MAILBOX, 'journal')).id;
+        for (const p of group)
+          p.log.push({
+            tenantId,
+            process: INTAKE_PROCESS,
+            subjectId: p.record.endpointIds[0] ?? null,
+            subjectName: names.get(p.record.endpointIds[0] ?? -1) ?? '(deleted endpoint)',
+            severity: 'warning',
+            message: `The journal mailbox this message was accepted for no longer exists; archived in "${RECOVERED_MAILBOX}"`,
+            details: { receivedAt: p.record.receivedAt },
+            at: now,
+          });
+        outcomes = await archive(mailboxId);
+      }
     } catch (error) {
       return group.map((p) => ({ pending: p, error: errorText(error) }));
     }
     if (prune) this.lastPruneHour = hour;
+    if (summarizeBefore > this.summarizedBefore) this.summarizedBefore = summarizeBefore;
     return outcomes.flatMap((o, i) =>
       o.status === 'failed' ? [{ pending: group[i]!, error: o.error }] : [],
     );
   }
 
-  /** Leaves a file spooled, to be tried again with back-off, and tells the process log why. */
-  private async retryLater(queued: QueuedRange, reason: string, pending: Pending[]): Promise<void> {
+  /**
+   * Hours before this one are finished: no record received in them is still waiting (queued or in
+   * another group), so their counts will not grow any more.
+   */
+  private summaryHorizon(currentHour: number): number {
+    let oldest = Infinity;
+    for (const range of this.queue) oldest = Math.min(oldest, range.firstReceivedAt);
+    for (const range of this.inFlightRanges) oldest = Math.min(oldest, range.firstReceivedAt);
+    return Math.min(currentHour, Number.isFinite(oldest) ? Math.floor(oldest / HOUR_MS) : currentHour);
+  }
+
+  /**
+   * One info entry per endpoint and finished hour with what it received, written once (the hour is
+   * marked in the same transaction).
+   */
+  private async hourSummariesIn(trx: Transaction<Database>, beforeHour: number, now: number) {
+    const hours = await this.deps.endpoints.takeUnsummarizedHoursIn(trx, beforeHour);
+    return hours.map((h): ProcessLogEntry => {
+      const from = new Date(h.hour * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
+      return {
+        tenantId: h.tenantId,
+        process: INTAKE_PROCESS,
+        subjectId: h.endpointId,
+        subjectName: h.name,
+        severity: 'info',
+        message: `Received ${h.messages} message${h.messages === 1 ? '' : 's'} in the hour from ${from} UTC`,
+        details: { hourStart: h.hour * HOUR_MS, messages: h.messages },
+        at: now,
+      };
+    });
+  }
+
+  /**
+   * Leaves a range spooled, to be tried again with back-off (its archived records are marked done
+   * and skipped then), and tells each tenant about its own records only; what belongs to no known
+   * tenant goes to the installation's log.
+   */
+  private async retryLater(range: QueuedRange, failures: RecordFailure[]): Promise<void> {
     const now = this.clock();
-    const delay = Math.min(RETRY_MAX_MS, this.limits.retryBaseMs * 2 ** queued.attempts);
-    this.queue.push({ ...queued, attempts: queued.attempts + 1, nextAttemptAt: now + delay });
+    const delay = Math.min(RETRY_MAX_MS, this.limits.retryBaseMs * 2 ** range.attempts);
+    this.queue.push({ ...range, attempts: range.attempts + 1, nextAttemptAt: now + delay });
     this.deps.logger.error(
-      { segment: queued.segment, reason },
+      { segment: range.segment, failures: failures.map((f) => f.error) },
       'journal intake could not archive messages yet',
     );
+    const byTenant = new Map<number | null, RecordFailure[]>();
+    for (const f of failures) byTenant.set(f.tenantId, [...(byTenant.get(f.tenantId) ?? []), f]);
     try {
-      const first = pending[0]?.record;
-      const name = first
-        ? ((await this.deps.endpoints.namesOf(first.endpointIds.slice(0, 1)))[0]?.name ?? '')
-        : '';
-      await this.deps.processLog.append([
-        {
-          // A file that cannot be read at all names no tenant: the installation's log gets it.
-          tenantId: first?.tenantId ?? null,
+      const endpointIds = failures.flatMap((f) => (f.endpointId === null ? [] : [f.endpointId]));
+      const names = new Map(
+        (await this.deps.endpoints.namesOf([...new Set(endpointIds)])).map((n) => [n.id, n.name]),
+      );
+      await this.deps.processLog.append(
+        [...byTenant].map(([tenantId, own]) => ({
+          tenantId,
           process: INTAKE_PROCESS,
-          subjectId: first?.endpointIds[0] ?? null,
-          subjectName: name,
-          severity: 'error',
-          message: `Could not archive received messages yet (attempt ${queued.attempts + 1}); they stay queued and are retried: ${reason}`,
-          details: { spoolSegment: queued.segment, messages: queued.count, retryAt: now + delay },
+          subjectId: own[0]!.endpointId,
+          subjectName: names.get(own[0]!.endpointId ?? -1) ?? (tenantId === null ? 'journal spool' : ''),
+          severity: 'error' as const,
+          message: `Could not archive ${own.length} received message${own.length === 1 ? '' : 's'} yet (attempt ${range.attempts + 1}); kept and retried: ${own[0]!.error}`,
+          details: { retryAt: now + delay, ...(tenantId === null ? { spoolSegment: range.segment } : {}) },
           at: now,
-        },
-      ]);
+        })),
+      );
     } catch (logError) {
       this.deps.logger.error({ err: logError }, 'journal intake could not record a failure');
     }
@@ -534,4 +713,12 @@ export class JournalIntake {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a tenant (or an SMTP peer) may be told of a storage failure: its kind, not our paths. */
+export function publicReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the server is out of disk space';
+  if (code) return `storage error ${code}`;
+  return 'storage error';
 }

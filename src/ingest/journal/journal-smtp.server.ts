@@ -100,7 +100,8 @@ export async function startJournalSmtpServer(
     disableReverseLookup: true,
     maxClients: options.maxConnections,
     socketTimeout: options.idleTimeoutSeconds * 1000,
-    closeTimeout: 30_000,
+    // On shutdown, pooled idle connections are told 421 after this long (container grace periods are ~10 s).
+    closeTimeout: 5_000,
     logger: false,
 
     onConnect(session, callback) {
@@ -173,7 +174,10 @@ export async function startJournalSmtpServer(
         // Past the limit smtp-server answers 552 itself; keep nothing of such a message.
         if (!stream.sizeExceeded) chunks.push(chunk);
       });
-      stream.once('error', (error) => callback(reply(451, `Error reading the message: ${error.message}`)));
+      stream.once('error', (error) => {
+        deps.logger.warn({ err: error }, 'journal SMTP: error reading a message');
+        callback(reply(451, 'Error reading the message, try again later'));
+      });
       stream.once('end', () => {
         if (stream.sizeExceeded) {
           count('too-large');
@@ -193,9 +197,14 @@ export async function startJournalSmtpServer(
               callback(null, 'Stored, queued for archiving');
             },
             (error: unknown) => {
-              count(error instanceof IntakeBusyError ? 'busy' : 'store-failed');
-              const reason = error instanceof Error ? error.message : String(error);
-              callback(reply(451, `Message not stored, try again later (${reason})`));
+              // The peer learns only that it must retry; the details are in the log and process log.
+              if (error instanceof IntakeBusyError) {
+                count('busy');
+                callback(reply(451, 'Not accepting mail right now, try again later'));
+              } else {
+                count('store-failed');
+                callback(reply(451, 'Message not stored, try again later'));
+              }
             },
           );
       });

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Transaction } from 'kysely';
@@ -33,6 +33,8 @@ export interface SpoolRange {
   count: number;
   /** Sum of the records' message sizes. */
   bytes: number;
+  /** When the earliest of them was received. */
+  firstReceivedAt: number;
 }
 
 export interface JournalSpoolOptions {
@@ -52,6 +54,8 @@ interface Segment {
   records: number;
   done: number;
   active: boolean;
+  /** Bytes after the last whole record (a crash mid-append, or damage): kept, not deleted. */
+  trailingBytes: number;
 }
 
 /**
@@ -71,6 +75,7 @@ export class JournalSpool {
   private active: { segment: Segment; handle: FileHandle; size: number } | null = null;
   private readonly segments = new Map<string, Segment>();
   private sequence = 0;
+  private closed = false;
 
   constructor(
     dataDir: string,
@@ -100,7 +105,7 @@ export class JournalSpool {
     const offset = active.size;
     try {
       await this.options.beforeWrite?.(path);
-      await active.handle.write(chunk, 0, chunk.length, offset);
+      await writeFully(active.handle, chunk, offset);
       await active.handle.datasync();
     } catch (error) {
       // Whatever part of the group reached the file is a torn tail: never reuse this segment.
@@ -118,17 +123,19 @@ export class JournalSpool {
       firstIndex,
       count: records.length,
       bytes,
+      firstReceivedAt: Math.min(...records.map((r) => r.receivedAt)),
     };
   }
 
   private async activeSegment() {
     if (this.active) return this.active;
+    if (this.closed) throw new Error('the journal spool is closed');
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.sequence++).toString().padStart(6, '0')}${SUFFIX}`;
     const handle = await open(join(this.dir, name), 'wx', 0o600);
     // The segment's name must survive a crash before anything in it is acknowledged.
     await fsyncDirectory(this.dir);
-    const segment: Segment = { name, records: 0, done: 0, active: true };
+    const segment: Segment = { name, records: 0, done: 0, active: true, trailingBytes: 0 };
     this.segments.set(name, segment);
     this.active = { segment, handle, size: 0 };
     return this.active;
@@ -144,10 +151,12 @@ export class JournalSpool {
   }
 
   /**
-   * The segments an earlier run left (all of them closed), each read up to its torn tail, as ranges
-   * of records not yet archived. Markers of segments that are gone are cleared.
+   * The segments an earlier run left (all of them closed), each read up to its last whole record, as
+   * ranges of records not yet archived; markers of segments that are gone are cleared. `problems`
+   * names segments that could not be read or have bytes after their last whole record: the former
+   * are set aside as `.damaged`, the latter are once their records are archived.
    */
-  async recover(): Promise<SpoolRange[]> {
+  async recover(): Promise<{ ranges: SpoolRange[]; problems: string[] }> {
     let names: string[];
     try {
       names = (await readdir(this.dir)).filter((n) => n.endsWith(SUFFIX)).sort();
@@ -165,18 +174,38 @@ export class JournalSpool {
         .execute();
 
     const ranges: SpoolRange[] = [];
+    const problems: string[] = [];
     for (const name of names) {
       if (this.segments.has(name)) continue;
-      const handle = await open(join(this.dir, name), 'r');
-      let frames: Array<{ offset: number; length: number; size: number }>;
+      let scan: Awaited<ReturnType<typeof readFrames>>;
       try {
-        frames = await readFrames(handle);
-      } finally {
-        await handle.close();
+        const handle = await open(join(this.dir, name), 'r');
+        try {
+          scan = await readFrames(handle);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        await this.setAside(name);
+        problems.push(
+          `spool segment ${name} could not be read (${(error as Error).message}); kept as ${name}.damaged`,
+        );
+        continue;
       }
+      const { frames, trailingBytes } = scan;
       const done = await this.doneRecords(name, 0, frames.length);
-      const segment: Segment = { name, records: frames.length, done: done.size, active: false };
+      const segment: Segment = {
+        name,
+        records: frames.length,
+        done: done.size,
+        active: false,
+        trailingBytes,
+      };
       this.segments.set(name, segment);
+      if (trailingBytes > 0)
+        problems.push(
+          `spool segment ${name} has ${trailingBytes} bytes after its last whole record (a crash while writing, which was never acknowledged, or damage); it is kept as ${name}.damaged once its ${frames.length} records are archived`,
+        );
       frames.forEach((frame, index) => {
         if (!done.has(index))
           ranges.push({
@@ -186,11 +215,12 @@ export class JournalSpool {
             firstIndex: index,
             count: 1,
             bytes: frame.size,
+            firstReceivedAt: frame.receivedAt,
           });
       });
       await this.removeIfDone(segment);
     }
-    return ranges;
+    return { ranges, problems };
   }
 
   /** The records of a range, each with its index in the segment. */
@@ -239,6 +269,11 @@ export class JournalSpool {
         .execute();
   }
 
+  /** markDoneIn in a transaction of its own (records given up on, e.g. of a deleted tenant). */
+  async markDone(done: ReadonlyArray<{ file: string; record: number }>): Promise<void> {
+    await this.db.transaction().execute((trx) => this.markDoneIn(trx, done));
+  }
+
   /** After a range is archived: a closed segment with nothing left goes, then its markers. */
   async released(range: SpoolRange): Promise<void> {
     const segment = this.segments.get(range.segment);
@@ -250,18 +285,34 @@ export class JournalSpool {
   private async removeIfDone(segment: Segment): Promise<void> {
     if (segment.active || segment.done < segment.records) return;
     this.segments.delete(segment.name);
-    await unlink(join(this.dir, segment.name)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    if (segment.trailingBytes > 0) await this.setAside(segment.name);
+    else
+      await unlink(join(this.dir, segment.name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    // Without this a power loss could bring the segment back after its markers are gone.
+    await fsyncDirectory(this.dir);
     // A crash before this leaves markers of a missing segment; recover() clears them.
     await this.db.deleteFrom('journal_spool_done').where('file', '=', segment.name).execute();
   }
 
+  /** Renames a segment out of the spool's way, for a person to look at; nothing is deleted. */
+  private async setAside(name: string): Promise<void> {
+    await rename(join(this.dir, name), join(this.dir, `${name}.damaged`)).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+  }
+
   /** Closes the active segment (shutdown); its records stay for the next start. */
   async close(): Promise<void> {
+    this.closed = true;
     const active = this.active;
     this.active = null;
-    await active?.handle.close();
+    if (!active) return;
+    active.segment.active = false;
+    await active.handle.close();
   }
 }
 
@@ -270,6 +321,8 @@ function parseFrame(bytes: Buffer, offset: number) {
   const headerLength = bytes.readUInt32BE(offset);
   const dataLength = bytes.readUInt32BE(offset + 4);
   const checksum = bytes.readUInt32BE(offset + 8);
+  // Zeros (a file extended but never written) would pass the checksum: a record always has a header.
+  if (headerLength === 0) return null;
   const headerStart = offset + FRAME;
   const dataStart = headerStart + headerLength;
   const end = dataStart + dataLength;
@@ -280,20 +333,33 @@ function parseFrame(bytes: Buffer, offset: number) {
   return { header, data, end };
 }
 
-/** Every whole record of a segment, up to the first torn or damaged one. */
-async function readFrames(
-  handle: FileHandle,
-): Promise<Array<{ offset: number; length: number; size: number }>> {
+/** Every whole record of a segment, up to the first torn or damaged one, and what follows it. */
+async function readFrames(handle: FileHandle) {
   const { size } = await handle.stat();
   const bytes = Buffer.alloc(size);
-  await handle.read(bytes, 0, size, 0);
-  const frames: Array<{ offset: number; length: number; size: number }> = [];
-  for (let offset = 0; ;) {
+  const { bytesRead } = await handle.read(bytes, 0, size, 0);
+  const frames: Array<{ offset: number; length: number; size: number; receivedAt: number }> = [];
+  let offset = 0;
+  for (;;) {
     const frame = parseFrame(bytes, offset);
     if (!frame) break;
-    const header = JSON.parse(frame.header.toString('utf8')) as { size: number };
-    frames.push({ offset, length: frame.end - offset, size: header.size });
+    let header: { size: number; receivedAt: number };
+    try {
+      header = JSON.parse(frame.header.toString('utf8')) as { size: number; receivedAt: number };
+    } catch {
+      break;
+    }
+    frames.push({ offset, length: frame.end - offset, size: header.size, receivedAt: header.receivedAt });
     offset = frame.end;
   }
-  return frames;
+  return { frames, trailingBytes: bytesRead - offset };
+}
+
+/** A write that may be short (a nearly full disk) is continued; a write of nothing is an error. */
+async function writeFully(handle: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  for (let written = 0; written < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
+    if (bytesWritten <= 0) throw new Error('the disk accepted no more bytes');
+    written += bytesWritten;
+  }
 }
