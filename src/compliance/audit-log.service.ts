@@ -9,6 +9,7 @@ import {
   type AuditOutcome,
   type AuditRecorder,
 } from './audit-log.types.js';
+import { parseStoredObject } from '../core/json-object.js';
 
 export type AuditLogStore = Pick<
   AuditLogRepository,
@@ -165,21 +166,8 @@ export function toAuditEntry(row: AuditLogRow): AuditEntry {
     target:
       row.target_type === null ? null : { type: row.target_type, id: row.target_id, label: row.target_label },
     outcome: row.outcome,
-    details: parseDetails(row.details),
+    details: parseStoredObject(row.details),
   };
-}
-
-/** A tampered row must not break the page an auditor uses to look into it. */
-function parseDetails(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return value as Record<string, unknown>;
-    }
-  } catch {
-    // fall through
-  }
-  return { unreadable: text };
 }
 
 /** Copies details with every secret-looking value replaced, at any depth. */

@@ -2,6 +2,7 @@ import { ForbiddenError, ValidationError } from '../core/errors.js';
 import type { ProcessLogRow, Role } from '../db/schema.js';
 import { hasRole, type AuthContext } from '../tenancy/access.js';
 import type { ProcessLogRepository, ProcessLogSeverity } from './process-log.repository.js';
+import { parseStoredObject } from '../core/json-object.js';
 
 /** The query of `GET /api/v1/admin/process-log` (docs/api-contract.md, "Process log"). */
 export interface ProcessLogFilters {
@@ -86,19 +87,6 @@ export function toProcessLogItem(row: ProcessLogRow): ProcessLogItem {
     subjectName: row.subject_name,
     severity: row.severity,
     message: row.message,
-    details: parseDetails(row.details_json),
+    details: parseStoredObject(row.details_json),
   };
-}
-
-/** A damaged row must not break the page an admin uses to find out what went wrong. */
-function parseDetails(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return value as Record<string, unknown>;
-    }
-  } catch {
-    // fall through
-  }
-  return { unreadable: text };
 }

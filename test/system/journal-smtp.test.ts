@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -47,6 +48,44 @@ async function swaks(port: number, args: string[], data?: Buffer, dir?: string):
     .filter((l) => /^<(-|\*\*|~|~\*\*) +\d{3}[ -]/.test(l))
     .map((l) => l.replace(/^<(-|\*\*|~|~\*\*) +/, ''));
   return { status, transcript, replies };
+}
+
+/**
+ * A pipelined SMTP dialogue over a plain socket: the commands in one write, then the message with
+ * its dot-stuffing and terminator, then QUIT; resolves with every reply line.
+ */
+function smtpDialogue(port: number, commands: string[], message: Buffer): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let stage: 'greeting' | 'ehlo' | 'pipelined' | 'data' | 'quit' = 'greeting';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      const lines = received.split('\r\n');
+      const finals = lines.filter((l) => /^\d{3} /.test(l)).length;
+      if (stage === 'greeting' && finals >= 1) {
+        stage = 'ehlo';
+        socket.write(`${commands[0]}\r\n`);
+      } else if (stage === 'ehlo' && finals >= 2) {
+        stage = 'pipelined';
+        socket.write(
+          commands
+            .slice(1)
+            .map((c) => `${c}\r\n`)
+            .join(''),
+        );
+      } else if (stage === 'pipelined' && finals >= 2 + commands.length - 1) {
+        stage = 'data';
+        const stuffed = message.toString('latin1').replace(/(^|\r\n)\./g, '$1..');
+        socket.write(Buffer.concat([Buffer.from(stuffed, 'latin1'), Buffer.from('\r\n.\r\n')]));
+      } else if (stage === 'data' && finals >= 2 + commands.length) {
+        stage = 'quit';
+        socket.end('QUIT\r\n');
+      }
+    });
+    socket.once('error', reject);
+    socket.once('close', () => resolve(received.split('\r\n').filter((l) => l.length > 0)));
+  });
 }
 
 const lastReply = (r: SwaksResult) => r.replies.at(-2) ?? ''; // the last is QUIT's 221
@@ -169,6 +208,35 @@ describe('journal SMTP intake with swaks as the peer', () => {
     const row = (await archived(acme.tenantId, acme.mailboxId)).find((r) => r.sha256 === sha256(original));
     expect(row).toBeDefined();
     expect(await searchIds(acme.tenantId, 'bcc:zoë@exämple.test')).toContain(row!.id);
+  });
+
+  it('takes MAIL FROM with the SMTPUTF8 and BODY=8BITMIME parameters, in one pipelined write', async () => {
+    // swaks 20201014 cannot send these parameters; this is the dialogue an MTA such as Postfix sends.
+    const original = crlf(corpus('tika/testRFC822_i18nheaders'));
+    const report = buildJournalReport({
+      original,
+      sender: 'ユーザー@例え.テスト',
+      recipients: [{ kind: 'bcc', address: 'müller@exämple.test' }],
+    });
+    const replies = await smtpDialogue(
+      smtp.port,
+      [
+        'EHLO client.example.test',
+        `MAIL FROM:<ユーザー@例え.テスト> SMTPUTF8 BODY=8BITMIME SIZE=${report.length}`,
+        `RCPT TO:<${acme.address}>`,
+        'DATA',
+      ],
+      report,
+    );
+    expect(replies.filter((r) => /^\d{3} /.test(r)).slice(-5, -1)).toEqual([
+      expect.stringMatching(/^250 2\.1\.0 /),
+      expect.stringMatching(/^250 2\.1\.5 /),
+      expect.stringMatching(/^354 /),
+      expect.stringMatching(/^250 /),
+    ]);
+    const row = (await archived(acme.tenantId, acme.mailboxId)).find((r) => r.sha256 === sha256(original));
+    expect(row).toBeDefined();
+    expect(await searchIds(acme.tenantId, 'bcc:müller@exämple.test')).toContain(row!.id);
   });
 
   it('delivers one transaction to endpoints of two tenants, each getting its own copy (pipelined)', async () => {
