@@ -526,6 +526,70 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_schedules_and_job_runs': {
+    async up(db: Kysely<unknown>) {
+      // A schedule only enqueues runs of one configuration (job type + configuration id, fixed once
+      // created); next_run_at is computed from the recurrence in the schedule's time zone.
+      await db.schema
+        .createTable('schedules')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.references('tenants.id').onDelete('cascade'))
+        .addColumn('job_type', 'text', (c) => c.notNull())
+        .addColumn('config_id', 'integer')
+        .addColumn('recurrence_json', 'text', (c) => c.notNull())
+        .addColumn('time_zone', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('next_run_at', 'integer')
+        .addColumn('last_run_id', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('schedules_due')
+        .on('schedules')
+        .columns(['enabled', 'next_run_at'])
+        .execute();
+      await db.schema
+        .createTable('job_runs')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.references('tenants.id').onDelete('cascade'))
+        .addColumn('request_id', 'text', (c) => c.notNull().unique())
+        .addColumn('job_type', 'text', (c) => c.notNull())
+        .addColumn('config_id', 'integer')
+        .addColumn('config_name', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('schedule_id', 'integer')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('not_before', 'integer', (c) => c.notNull())
+        .addColumn('queued_at', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer')
+        .addColumn('finished_at', 'integer')
+        .addColumn('progress_json', 'text')
+        .addColumn('counters_json', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('retried_from', 'integer')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema
+        .createIndex('job_runs_by_status')
+        .on('job_runs')
+        .columns(['status', 'not_before'])
+        .execute();
+      await db.schema
+        .createIndex('job_runs_by_tenant')
+        .on('job_runs')
+        .columns(['tenant_id', 'queued_at'])
+        .execute();
+      await db.schema
+        .createIndex('job_runs_by_config')
+        .on('job_runs')
+        .columns(['job_type', 'config_id', 'status'])
+        .execute();
+      await db.schema.alterTable('process_log').addColumn('run_id', 'integer').execute();
+      await db.schema.createIndex('process_log_by_run').on('process_log').column('run_id').execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -43,6 +43,8 @@ export interface Database {
   message_envelope_recipients: MessageEnvelopeRecipientsTable;
   process_log: ProcessLogTable;
   journal_spool_done: JournalSpoolDoneTable;
+  schedules: SchedulesTable;
+  job_runs: JobRunsTable;
 }
 
 export interface TenantsTable {
@@ -419,6 +421,8 @@ export interface ProcessLogTable {
   message: string;
   details_json: string;
   created_at: number;
+  /** The job run it belongs to, when it was written by one. */
+  run_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type ProcessLogRow = Selectable<ProcessLogTable>;
@@ -429,3 +433,51 @@ export interface JournalSpoolDoneTable {
   /** The record's index in that file. */
   record: number;
 }
+
+export interface SchedulesTable {
+  id: Generated<number>;
+  /** null: an installation-wide job (System console). */
+  tenant_id: number | null;
+  job_type: string;
+  config_id: number | null;
+  /** A Recurrence (src/jobs/recurrence.ts). */
+  recurrence_json: string;
+  time_zone: string;
+  enabled: ColumnType<number, number | undefined, number>;
+  /** null: nothing left to run (a 'once' schedule that ran). */
+  next_run_at: number | null;
+  last_run_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type JobStatus =
+  'queued' | 'running' | 'succeeded' | 'warnings' | 'failed' | 'cancelled' | 'interrupted' | 'skipped';
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  tenant_id: number | null;
+  /** Shown to admins and in logs; unique across the installation. */
+  request_id: string;
+  job_type: string;
+  config_id: number | null;
+  config_name: string;
+  trigger: 'schedule' | 'manual' | 'intake' | 'restart';
+  schedule_id: number | null;
+  status: JobStatus;
+  attempt: ColumnType<number, number | undefined, number>;
+  /** A queued run waits until then (retry back-off). */
+  not_before: number;
+  queued_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  /** { done, total, note } while running. */
+  progress_json: string | null;
+  counters_json: ColumnType<string, string | undefined, string>;
+  cancel_requested: ColumnType<number, number | undefined, number>;
+  /** The interrupted run this one re-queues. */
+  retried_from: number | null;
+  error: string | null;
+}
+
+export type JobRun = Selectable<JobRunsTable>;

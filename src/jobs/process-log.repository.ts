@@ -13,6 +13,8 @@ export interface ProcessLogEntry {
   message: string;
   details?: Record<string, unknown>;
   at: number;
+  /** The job run that wrote it. */
+  runId?: number;
 }
 
 export interface ProcessLogQuery {
@@ -56,6 +58,7 @@ export class ProcessLogRepository {
           message: e.message,
           details_json: JSON.stringify(e.details ?? {}),
           created_at: e.at,
+          run_id: e.runId ?? null,
         })),
       )
       .execute();

@@ -21,6 +21,7 @@ function row(id: number, details = '{"peer":"10.0.0.1"}'): ProcessLogRow {
     message: `entry ${id}`,
     details_json: details,
     created_at: 1_000 + id,
+    run_id: null,
   };
 }
 

@@ -1,0 +1,167 @@
+import { sql, type Insertable } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { JobRun, JobRunsTable, JobStatus } from '../db/schema.js';
+
+export const FINISHED: readonly JobStatus[] = [
+  'succeeded',
+  'warnings',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'skipped',
+];
+
+/** The job queue's rows. Claims are conditional updates, so two runners never take one run. */
+export class JobRunsRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(row: Insertable<JobRunsTable>): Promise<JobRun> {
+    return this.db.insertInto('job_runs').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  findById(id: number): Promise<JobRun | undefined> {
+    return this.db.selectFrom('job_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A queued or running run of the same configuration, if any. */
+  findActive(tenantId: number | null, jobType: string, configId: number | null): Promise<JobRun | undefined> {
+    return this.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('job_type', '=', jobType)
+      .where('config_id', configId === null ? 'is' : '=', configId)
+      .where('tenant_id', tenantId === null ? 'is' : '=', tenantId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+  }
+
+  /** Queued runs due by `now`, oldest first. */
+  findDue(now: number, limit: number): Promise<JobRun[]> {
+    return this.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where('not_before', '<=', now)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** When the next queued run comes due, or null. */
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('job_runs')
+      .select((eb) => eb.fn.min<number>('not_before').as('at'))
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return row?.at ?? null;
+  }
+
+  /** queued → running; false when another runner (or a cancel) got there first. */
+  async claim(id: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('job_runs')
+      .set({ status: 'running', started_at: now, progress_json: null })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .where('cancel_requested', '=', 0)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async saveProgress(id: number, progress: unknown, counters: Record<string, number>): Promise<void> {
+    await this.db
+      .updateTable('job_runs')
+      .set({ progress_json: JSON.stringify(progress), counters_json: JSON.stringify(counters) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async cancelRequested(id: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('job_runs')
+      .select('cancel_requested')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.cancel_requested === 1;
+  }
+
+  async finish(
+    id: number,
+    status: JobStatus,
+    now: number,
+    counters: Record<string, number>,
+    error: string | null,
+  ): Promise<void> {
+    await this.db
+      .updateTable('job_runs')
+      .set({ status, finished_at: now, counters_json: JSON.stringify(counters), error })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** running → queued again, for a retry after `notBefore`. */
+  async requeue(id: number, attempt: number, notBefore: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('job_runs')
+      .set({ status: 'queued', attempt, not_before: notBefore, error, started_at: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A queued run is cancelled at once; a running one is asked to stop. Returns the new status. */
+  async requestCancel(tenantId: number | null, id: number, now: number): Promise<JobRun | undefined> {
+    await this.db
+      .updateTable('job_runs')
+      .set({ status: 'cancelled', finished_at: now, cancel_requested: 1 })
+      .where('id', '=', id)
+      .where('tenant_id', tenantId === null ? 'is' : '=', tenantId)
+      .where('status', '=', 'queued')
+      .execute();
+    await this.db
+      .updateTable('job_runs')
+      .set({ cancel_requested: 1 })
+      .where('id', '=', id)
+      .where('tenant_id', tenantId === null ? 'is' : '=', tenantId)
+      .where('status', '=', 'running')
+      .execute();
+    return this.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', tenantId === null ? 'is' : '=', tenantId)
+      .executeTakeFirst();
+  }
+
+  /** Runs left 'running' by a process that died. */
+  findRunning(): Promise<JobRun[]> {
+    return this.db.selectFrom('job_runs').selectAll().where('status', '=', 'running').execute();
+  }
+
+  /** Finished runs and process-log entries older than `before` go. */
+  async prune(before: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('process_log').where('created_at', '<', before).execute();
+      await trx
+        .deleteFrom('job_runs')
+        .where('queued_at', '<', before)
+        .where('status', 'in', [...FINISHED])
+        .execute();
+    });
+  }
+
+  /** Running runs and runs that failed since `since`, for the dashboard. */
+  async dashboardCounts(tenantId: number, since: number): Promise<{ running: number; failed: number }> {
+    const row = await this.db
+      .selectFrom('job_runs')
+      .select([
+        sql<number>`sum(case when status = 'running' then 1 else 0 end)`.as('running'),
+        sql<number>`sum(case when status = 'failed' and finished_at >= ${since} then 1 else 0 end)`.as(
+          'failed',
+        ),
+      ])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    return { running: Number(row.running ?? 0), failed: Number(row.failed ?? 0) };
+  }
+}
