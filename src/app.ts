@@ -46,6 +46,17 @@ import {
   JournalEndpointsService,
   journalEndpointMailboxUsage,
 } from './ingest/journal/journal-endpoints.service.js';
+import {
+  INTEGRITY_CHECK,
+  integrityCheckConfigurations,
+  integrityCheckJob,
+} from './compliance/integrity-check.job.js';
+import { JobQueue } from './jobs/job-queue.js';
+import { JobRunsRepository } from './jobs/job-runs.repository.js';
+import { JobRunsService } from './jobs/job-runs.service.js';
+import { Scheduler, type JobConfigurations } from './jobs/scheduler.js';
+import { SchedulesRepository } from './jobs/schedules.repository.js';
+import { SchedulesService } from './jobs/schedules.service.js';
 
 /** Everything a face of Postvault needs, wired once. The only place that picks implementations. */
 export interface App {
@@ -76,8 +87,92 @@ export interface App {
   /** What the journal SMTP listener hands messages to (src/ingest/journal/journal-smtp.server.ts). */
   journalIntake: JournalIntake;
   processLog: ProcessLogRepository;
+  /** Schedules, the job queue and its runner; `serve` starts them. */
+  jobs: Jobs;
   masterKey: Buffer;
   close(): Promise<void>;
+}
+
+export interface Jobs {
+  queue: JobQueue;
+  scheduler: Scheduler;
+  /** Admin Access → Archiving → Schedules. */
+  schedules: SchedulesService;
+  /** Process Log runs (Admin Access) and all runs (System console). */
+  runs: JobRunsService;
+  /** Recovers what a dead process left running, then runs queued jobs and due schedules. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The runnable job types: each capability contributes a handler and its configurations. Directory
+ * sync, archiving profiles and folder synchronizations join this list as they land.
+ */
+function openJobs(
+  database: OpenedDatabase,
+  {
+    config,
+    archive,
+    tenants,
+    audit,
+    logger,
+    metrics,
+  }: {
+    config: Config;
+    archive: ArchiveService;
+    tenants: TenantRepository;
+    audit: AuditLogService;
+    logger: Logger;
+    metrics: Metrics;
+  },
+): Jobs {
+  const db = database.db;
+  const runs = new JobRunsRepository(db);
+  const schedules = new SchedulesRepository(db);
+  const processLog = new ProcessLogRepository(db);
+  const queue = new JobQueue({ runs, processLog, logger, metrics });
+  queue.register(integrityCheckJob(archive));
+  const types = new Map<string, JobConfigurations>([[INTEGRITY_CHECK, integrityCheckConfigurations]]);
+  const configurations = (type: string) => types.get(type);
+  const scheduler = new Scheduler({
+    schedules,
+    queue,
+    runs,
+    configurations,
+    logger,
+    retentionDays: config.jobs.retentionDays,
+  });
+  return {
+    queue,
+    scheduler,
+    schedules: new SchedulesService({
+      schedules,
+      runs,
+      queue,
+      poke: () => scheduler.poke(),
+      configurations,
+      audit,
+    }),
+    runs: new JobRunsService({
+      runs,
+      processLog,
+      schedules,
+      queue,
+      configurations,
+      configurationTypes: () => [...types.values()],
+      tenants,
+      audit,
+    }),
+    async start() {
+      await queue.start();
+      scheduler.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await queue.stop();
+    },
+  };
 }
 
 async function openTenantKeys(config: Config, database: OpenedDatabase) {
@@ -137,6 +232,7 @@ function openAdministration(
       users,
       groups,
       journalEndpoints,
+      jobs: new JobRunsRepository(db),
     }),
     journalEndpoints,
     processLog: new ProcessLogService(new ProcessLogRepository(db)),
@@ -215,6 +311,14 @@ export async function openApp(
       maxBacklogBytes: config.journalSmtp.maxBacklogMegabytes * 1024 * 1024,
     },
   });
+  const jobs = openJobs(database, {
+    config,
+    archive,
+    tenants: new TenantRepository(database.db),
+    audit,
+    logger,
+    metrics,
+  });
   return {
     config,
     logger,
@@ -230,8 +334,10 @@ export async function openApp(
     admin,
     journalIntake,
     processLog,
+    jobs,
     masterKey,
     async close() {
+      await jobs.stop();
       await journalIntake.stop();
       await preparer.close();
       await database.db.destroy();

@@ -8,7 +8,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
   program
     .command('serve')
     .description(
-      'Start Postvault: the HTTP consoles and API, and the journal SMTP intake (gateway SMTP and POP3 arrive with their face)',
+      'Start Postvault: the HTTP consoles and API, the journal SMTP intake, and the scheduler and job runner (gateway SMTP and POP3 arrive with their face)',
     )
     .action(async () => {
       const app = await openApp(cli.config());
@@ -17,6 +17,8 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
       const journalSmtp = await startJournalSmtp(app);
       // Also with the listener off: what an earlier run acknowledged is still owed to the archive.
       app.journalIntake.start();
+      // Runs left 'running' by a process that died are marked interrupted and queued once more.
+      await app.jobs.start();
       cli.out.write(
         `Postvault is running.\n` +
           `  data folder: ${app.config.dataDir}\n` +

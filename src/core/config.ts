@@ -83,6 +83,12 @@ export const configSchema = z.object({
         .default('journal.localhost'),
     })
     .prefault({}),
+  jobs: z
+    .object({
+      /** Finished job runs and process-log entries older than this many days are deleted. */
+      retentionDays: z.coerce.number().int().min(1).max(36_500).default(90),
+    })
+    .prefault({}),
   gatewaySmtp: listener(2526),
   gatewayPop3: listener(1110),
   /** Worker threads that parse, compress and encrypt during ingest. */
@@ -140,6 +146,7 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_JOURNAL_MAX_BACKLOG_MESSAGES: ['journalSmtp', 'maxBacklogMessages'],
   POSTVAULT_JOURNAL_MAX_BACKLOG_MB: ['journalSmtp', 'maxBacklogMegabytes'],
   POSTVAULT_JOURNAL_DOMAIN: ['journal', 'domain'],
+  POSTVAULT_PROCESS_LOG_RETENTION_DAYS: ['jobs', 'retentionDays'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],
   POSTVAULT_GATEWAY_POP3_HOST: ['gatewayPop3', 'host'],

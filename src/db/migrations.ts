@@ -570,6 +570,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('retried_from', 'integer')
         .addColumn('error', 'text')
+        // The worst severity among the run's process-log messages, for the "minimum severity" filter.
+        .addColumn('severity', 'text', (c) => c.notNull().defaultTo('info'))
         .execute();
       await db.schema
         .createIndex('job_runs_by_status')

@@ -478,6 +478,12 @@ export interface JobRunsTable {
   /** The interrupted run this one re-queues. */
   retried_from: number | null;
   error: string | null;
+  /** The worst severity among the run's process-log messages. */
+  severity: ColumnType<
+    'info' | 'warning' | 'error',
+    'info' | 'warning' | 'error' | undefined,
+    'info' | 'warning' | 'error'
+  >;
 }
 
 export type JobRun = Selectable<JobRunsTable>;

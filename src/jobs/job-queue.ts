@@ -3,7 +3,7 @@ import { TemporaryError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { JobRun, JobRunsTable } from '../db/schema.js';
-import type { JobRunsRepository } from './job-runs.repository.js';
+import { parseCounters, type JobRunsRepository } from './job-runs.repository.js';
 import type { ProcessLogRepository, ProcessLogSeverity } from './process-log.repository.js';
 
 /** What a job gets to work with. */
@@ -335,6 +335,11 @@ export class JobQueue {
     message: string,
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    await this.deps.runs
+      .raiseSeverity(run.id, severity)
+      .catch((error: unknown) =>
+        this.deps.logger.error({ err: error, run: run.id }, 'could not record the severity of a run'),
+      );
     await this.deps.processLog
       .append([
         {
@@ -352,14 +357,5 @@ export class JobQueue {
       .catch((error: unknown) =>
         this.deps.logger.error({ err: error, run: run.id }, 'could not write the process log'),
       );
-  }
-}
-
-function parseCounters(text: string): Record<string, number> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, number>) : {};
-  } catch {
-    return {};
   }
 }

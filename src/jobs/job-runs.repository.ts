@@ -1,6 +1,23 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { JobRun, JobRunsTable, JobStatus } from '../db/schema.js';
+import { parseStoredObject } from '../core/json-object.js';
+import { severitiesFrom, type ProcessLogSeverity } from './process-log.repository.js';
+
+export interface JobRunsQuery {
+  /** undefined: every tenant's runs and the installation's (System console). */
+  tenantId?: number | null;
+  jobType?: string;
+  requestId?: string;
+  status?: JobStatus;
+  minSeverity?: ProcessLogSeverity;
+  /** Queued from `since` (inclusive) to `until` (exclusive). */
+  since?: number;
+  until?: number;
+  /** Runs with a smaller id (the previous page's last), newest first. */
+  beforeId?: number;
+  limit: number;
+}
 
 export const FINISHED: readonly JobStatus[] = [
   'succeeded',
@@ -21,6 +38,39 @@ export class JobRunsRepository {
 
   findById(id: number): Promise<JobRun | undefined> {
     return this.db.selectFrom('job_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** One run of a tenant (null: the installation's); undefined for another tenant's. */
+  find(tenantId: number | null | undefined, id: number): Promise<JobRun | undefined> {
+    let q = this.db.selectFrom('job_runs').selectAll().where('id', '=', id);
+    if (tenantId !== undefined) q = q.where('tenant_id', tenantId === null ? 'is' : '=', tenantId);
+    return q.executeTakeFirst();
+  }
+
+  /** Newest first. */
+  list(query: JobRunsQuery): Promise<JobRun[]> {
+    let q = this.db.selectFrom('job_runs').selectAll().orderBy('id', 'desc').limit(query.limit);
+    if (query.tenantId !== undefined)
+      q = q.where('tenant_id', query.tenantId === null ? 'is' : '=', query.tenantId);
+    if (query.jobType) q = q.where('job_type', '=', query.jobType);
+    if (query.requestId) q = q.where('request_id', '=', query.requestId);
+    if (query.status) q = q.where('status', '=', query.status);
+    if (query.minSeverity) q = q.where('severity', 'in', severitiesFrom(query.minSeverity));
+    if (query.since !== undefined) q = q.where('queued_at', '>=', query.since);
+    if (query.until !== undefined) q = q.where('queued_at', '<', query.until);
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    return q.execute();
+  }
+
+  /** Raises the run's severity to `severity` (never lowers it). */
+  async raiseSeverity(id: number, severity: ProcessLogSeverity): Promise<void> {
+    if (severity === 'info') return;
+    await this.db
+      .updateTable('job_runs')
+      .set({ severity })
+      .where('id', '=', id)
+      .where('severity', 'in', severity === 'error' ? ['info', 'warning'] : ['info'])
+      .execute();
   }
 
   /** A queued or running run of the same configuration, if any. */
@@ -164,4 +214,12 @@ export class JobRunsRepository {
       .executeTakeFirstOrThrow();
     return { running: Number(row.running ?? 0), failed: Number(row.failed ?? 0) };
   }
+}
+
+/** A run's counters_json; anything that is not a number is dropped. */
+export function parseCounters(text: string): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const [key, value] of Object.entries(parseStoredObject(text)))
+    if (typeof value === 'number') counters[key] = value;
+  return counters;
 }

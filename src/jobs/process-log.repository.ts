@@ -80,8 +80,14 @@ export class ProcessLogRepository {
     return q.execute();
   }
 
-  async pruneBefore(at: number): Promise<number> {
-    const result = await this.db.deleteFrom('process_log').where('created_at', '<', at).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  /** A job run's messages, oldest first. */
+  listForRun(runId: number, limit: number): Promise<ProcessLogRow[]> {
+    return this.db
+      .selectFrom('process_log')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
   }
 }

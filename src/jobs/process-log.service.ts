@@ -29,6 +29,8 @@ export interface ProcessLogItem {
   severity: ProcessLogSeverity;
   message: string;
   details: Record<string, unknown>;
+  /** The job run that wrote it, or null (intake events, the installation's own entries). */
+  runId: number | null;
 }
 
 export interface ProcessLogPage {
@@ -88,5 +90,6 @@ export function toProcessLogItem(row: ProcessLogRow): ProcessLogItem {
     severity: row.severity,
     message: row.message,
     details: parseStoredObject(row.details_json),
+    runId: row.run_id,
   };
 }

@@ -41,8 +41,8 @@ export interface Dashboard {
     /** The last 30 UTC days, today included, oldest first; days without messages are zeros. */
     daily: Array<{ day: string } & VolumeFigures>;
   };
-  /** Null until the job runner exists. */
-  jobs: { running: number; failed24h: number } | null;
+  /** Job runs running now and failed in the last 24 hours (Process Log links). */
+  jobs: { running: number; failed24h: number };
   inconsistencies: Inconsistency[];
 }
 
@@ -60,6 +60,7 @@ export interface DashboardServiceDeps {
   users: Pick<UsersRepository, 'findDetails'>;
   groups: Pick<GroupsRepository, 'findDetails'>;
   journalEndpoints?: JournalEndpointMonitor;
+  jobs: { dashboardCounts(tenantId: number, since: number): Promise<{ running: number; failed: number }> };
   clock?: () => number;
 }
 
@@ -86,7 +87,7 @@ export class DashboardService {
     const tenant = await this.deps.tenants.findTenant(tenantId);
     if (!tenant) throw new NotFoundError(`tenant ${tenantId} does not exist`);
     const firstDay = Math.floor(now / DAY_MS) - (DAILY_DAYS - 1);
-    const [usage, last24h, last30d, allTime, dailyRows, users, groups, silent] = await Promise.all([
+    const [usage, last24h, last30d, allTime, dailyRows, users, groups, silent, jobs] = await Promise.all([
       this.deps.tenants.usageOf(tenantId),
       this.deps.volume.volumeSince(tenantId, now - DAY_MS),
       // The same 30 UTC days as the chart, so the figure is the sum of its bars.
@@ -96,6 +97,7 @@ export class DashboardService {
       this.deps.users.findDetails(tenantId),
       this.deps.groups.findDetails(tenantId),
       this.deps.journalEndpoints?.silentEndpoints(tenantId, now - JOURNAL_SILENCE_MS) ?? Promise.resolve([]),
+      this.deps.jobs.dashboardCounts(tenantId, now - DAY_MS),
     ]);
     const byDay = new Map(dailyRows.map((r) => [r.day, r]));
     const daily = Array.from({ length: DAILY_DAYS }, (_, i) => {
@@ -171,7 +173,7 @@ export class DashboardService {
         messages: usage.messages,
       },
       volume: { last24h, last30d, allTime, daily },
-      jobs: null,
+      jobs: { running: jobs.running, failed24h: jobs.failed },
       inconsistencies,
     };
   }

@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { Db } from '../../src/db/database.js';
 import type { Role, Tenant } from '../../src/db/schema.js';
 import type { AuthContext } from '../../src/tenancy/access.js';
+import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
 import { DashboardRepository } from '../../src/tenancy/dashboard.repository.js';
 import { DashboardService, type JournalEndpointMonitor } from '../../src/tenancy/dashboard.service.js';
 import { DomainsRepository } from '../../src/tenancy/domains.repository.js';
@@ -136,6 +137,7 @@ describe('tenant administration', () => {
       users: repos.users,
       groups: repos.groups,
       journalEndpoints: monitor,
+      jobs: new JobRunsRepository(db),
       clock,
     });
     ctx = asUser(acme, ['admin']);
@@ -1077,12 +1079,35 @@ describe('tenant administration', () => {
       await archiveInto(other, theirs.id, 'not ours');
       await db.updateTable('messages').set({ archived_at: now }).where('tenant_id', '=', other.id).execute();
 
+      // Job runs: one running, one failed within 24 h, one failed before, one of the other tenant.
+      const runs = new JobRunsRepository(db);
+      const run = (tenantId: number, status: 'running' | 'failed', finishedAt: number | null) =>
+        runs.insert({
+          tenant_id: tenantId,
+          request_id: `r-${tenantId}-${status}-${finishedAt}`,
+          job_type: 'integrity-check',
+          config_id: null,
+          config_name: 'Archive integrity',
+          trigger: 'manual',
+          schedule_id: null,
+          status,
+          not_before: now - 2 * DAY,
+          queued_at: now - 2 * DAY,
+          finished_at: finishedAt,
+          retried_from: null,
+          error: null,
+        });
+      await run(acme.id, 'running', null);
+      await run(acme.id, 'failed', now - DAY / 2);
+      await run(acme.id, 'failed', now - 2 * DAY);
+      await run(other.id, 'failed', now - DAY / 2);
+
       const board = await dashboard.get(ctx);
       expect(board.tenant).toEqual({ id: acme.id, slug: 'acme', name: 'Acme Ltd', status: 'active' });
       expect(board.quotas).toEqual({ maxUsers: 10, maxMailboxes: null, maxStorageBytes: null });
       expect(board.usage).toEqual(await repos.usage.usageOf(acme.id));
       expect(board.counts).toEqual({ users: 1, groups: 1, mailboxes: 1, messages: 4 });
-      expect(board.jobs).toBeNull();
+      expect(board.jobs).toEqual({ running: 1, failed24h: 1 });
       expect(board.volume.last24h).toEqual({ messages: 2, bytes: size(ids[0]!) + size(ids[3]!) });
       expect(board.volume.last30d).toEqual({
         messages: 3,
@@ -1188,6 +1213,7 @@ describe('tenant administration', () => {
         volume: new DashboardRepository(db),
         users: repos.users,
         groups: repos.groups,
+        jobs: new JobRunsRepository(db),
       });
       silent = [{ id: 7, name: 'Exchange journal' }];
       expect((await bare.get(ctx)).inconsistencies.map((i) => i.code)).not.toContain(

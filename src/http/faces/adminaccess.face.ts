@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app.js';
 import { adminRoutes } from '../routes/admin.routes.js';
+import { adminJobRoutes } from '../routes/jobs.routes.js';
 import { journalEndpointRoutes } from '../routes/journal-endpoints.routes.js';
 import { processLogRoutes } from '../routes/process-log.routes.js';
 
@@ -12,4 +13,5 @@ export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, 
   await server.register(adminRoutes, { prefix: '/api/v1/admin', app });
   await server.register(journalEndpointRoutes, { prefix: '/api/v1/admin/journal-endpoints', app });
   await server.register(processLogRoutes, { prefix: '/api/v1/admin/process-log', app });
+  await server.register(adminJobRoutes, { prefix: '/api/v1/admin', app });
 };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app.js';
 import type { CookieSettings } from '../plugins/session.plugin.js';
 import { authRoutes } from '../routes/auth.routes.js';
+import { systemJobRoutes } from '../routes/jobs.routes.js';
 import { systemRoutes } from '../routes/system.routes.js';
 
 /** `/system`: the operator's console (pages) and its API under /api/v1/system. */
@@ -25,4 +26,5 @@ export const systemFace: FastifyPluginAsync<{ app: App; cookies: CookieSettings 
     tenants: app.tenantManagement,
     audit: app.audit,
   });
+  await server.register(systemJobRoutes, { prefix: '/api/v1/system', app });
 };

@@ -124,7 +124,7 @@ export const DashboardSchema = z.object({
     allTime: Volume,
     daily: z.array(z.object({ day: z.string(), messages: z.number(), bytes: z.number() })),
   }),
-  jobs: z.object({ running: z.number(), failed24h: z.number() }).nullable(),
+  jobs: z.object({ running: z.number(), failed24h: z.number() }),
   inconsistencies: z.array(
     z.object({ code: z.string(), params: z.record(z.string(), z.unknown()), link: z.string() }),
   ),
