@@ -31,6 +31,10 @@ export function integrityCheckJob(archive: Pick<ArchiveService, 'verify' | 'stat
           locations: problem.locations,
         });
       ctx.progress(result.checked, contents);
+      // Damage must not pass as a success: a failed run shows on the dashboard.
+      const damaged = result.problems.length;
+      if (damaged > 0)
+        throw new Error(`${damaged} damaged or missing message${damaged === 1 ? '' : 's'} (listed above)`);
     },
   };
 }

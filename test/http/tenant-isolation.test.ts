@@ -34,6 +34,12 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'PATCH /api/v1/admin/secrets/:secretId': { password: 'taken-over-password' },
   'POST /api/v1/admin/journal-endpoints': null,
   'PATCH /api/v1/admin/journal-endpoints/:endpointId': { name: 'Taken over', enabled: false },
+  'POST /api/v1/admin/schedules': null,
+  'PATCH /api/v1/admin/schedules/:scheduleId': { enabled: false },
+  'POST /api/v1/admin/schedules/:scheduleId/run': {},
+  'POST /api/v1/admin/job-runs': null,
+  'POST /api/v1/admin/job-runs/:runId/cancel': {},
+  'POST /api/v1/system/job-runs/:runId/cancel': {},
 };
 
 describe('tenant isolation, route by route', () => {
@@ -54,6 +60,8 @@ describe('tenant isolation, route by route', () => {
           '/api/v1/admin/secrets',
           '/api/v1/admin/journal-endpoints',
           '/api/v1/admin/process-log',
+          '/api/v1/admin/schedules',
+          '/api/v1/admin/job-runs',
         ].map(async (url) => (await client.get(url)).body),
       ),
     );
@@ -98,7 +106,17 @@ describe('tenant isolation, route by route', () => {
       name: 'M365',
       newMailbox: { name: 'Journal' },
     });
-    for (const answer of [user, group, domain, mailbox, secret, endpoint]) expect(answer.status).toBe(201);
+    const schedule = await b.admin.post('/api/v1/admin/schedules', {
+      jobType: 'integrity-check',
+      configId: null,
+      recurrence: { kind: 'weekly', days: ['sun'], time: '03:00' },
+      timeZone: 'Europe/Berlin',
+    });
+    for (const answer of [user, group, domain, mailbox, secret, endpoint, schedule])
+      expect(answer.status).toBe(201);
+    // Queued, not run: the runner only works in `serve`.
+    const run = await b.admin.post(`/api/v1/admin/schedules/${schedule.body.id}/run`);
+    expect(run.status).toBe(202);
     await http.app.processLog.append([
       {
         tenantId: b.tenant.id,
@@ -119,6 +137,8 @@ describe('tenant isolation, route by route', () => {
       mailboxId: mailbox.body.id,
       secretId: secret.body.id,
       endpointId: endpoint.body.id,
+      scheduleId: schedule.body.id,
+      runId: run.body.id,
     });
     snapshotOfB = await snapshot(b.admin);
   });

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { runCli } from '../support/cli.js';
 import { corpusDir } from '../support/paths.js';
+import { storedObjects } from '../support/stored-objects.js';
 import { tempDir } from '../support/temp-app.js';
 
 const files = [
@@ -11,25 +11,6 @@ const files = [
   'mime4j/russian-headers.msg',
   'tika/testRFC822_multipart_attachments.eml',
 ].map((f) => join(corpusDir, f));
-
-/** Every stored object: its file (a pack or a file of its own) and where its bytes are in it. */
-async function storedObjects(dataDir: string) {
-  const root = join(dataDir, 'blobs');
-  const objects: Array<{ path: string; offset: number; length: number }> = [];
-  for (const tenant of readdirSync(root)) {
-    for await (const { key, locator } of new FsBlobStore(dataDir).list(Number(tenant))) {
-      const packed = /^p:([0-9a-f]+):(\d+):(\d+)$/.exec(locator);
-      if (packed) {
-        const path = join(root, tenant, 'packs', `${packed[1]}.pack`);
-        objects.push({ path, offset: Number(packed[2]), length: Number(packed[3]) });
-      } else {
-        const path = join(root, tenant, key.slice(0, 2), key);
-        objects.push({ path, offset: 0, length: statSync(path).size });
-      }
-    }
-  }
-  return objects.sort((a, b) => a.path.localeCompare(b.path) || a.offset - b.offset);
-}
 
 describe('damaged storage and keys', () => {
   let data: ReturnType<typeof tempDir>;
