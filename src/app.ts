@@ -304,6 +304,7 @@ export async function openApp(
     }),
     endpoints: new JournalEndpointsRepository(database.db),
     processLog,
+    runs: new JobRunsRepository(database.db),
     logger,
     metrics,
     limits: {

@@ -1,6 +1,6 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { JobRun, JobRunsTable, JobStatus } from '../db/schema.js';
+import type { Database, JobRun, JobRunsTable, JobStatus } from '../db/schema.js';
 import { parseStoredObject } from '../core/json-object.js';
 import { severitiesFrom, type ProcessLogSeverity } from './process-log.repository.js';
 
@@ -32,8 +32,13 @@ export const FINISHED: readonly JobStatus[] = [
 export class JobRunsRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(row: Insertable<JobRunsTable>): Promise<JobRun> {
-    return this.db.insertInto('job_runs').values(row).returningAll().executeTakeFirstOrThrow();
+  insert(row: Insertable<JobRunsTable>): Promise<JobRun> {
+    return this.insertIn(this.db, row);
+  }
+
+  /** insert inside the caller's transaction (a process that records a finished run with its effects). */
+  insertIn(db: Db | Transaction<Database>, row: Insertable<JobRunsTable>): Promise<JobRun> {
+    return db.insertInto('job_runs').values(row).returningAll().executeTakeFirstOrThrow();
   }
 
   findById(id: number): Promise<JobRun | undefined> {

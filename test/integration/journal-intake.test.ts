@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildJournalReport } from '../../src/bench/synthetic-journal-report.js';
+import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
 import { JournalEndpointsRepository } from '../../src/ingest/journal/journal-endpoints.repository.js';
 import type { JournalEndpointTarget } from '../../src/ingest/journal/journal-endpoints.service.js';
 import {
@@ -463,6 +464,7 @@ describe('journal intake: the spool across failures and restarts', () => {
         spool: new JournalSpool(dir.path, app.database.db),
         endpoints: new JournalEndpointsRepository(app.database.db),
         processLog: app.processLog,
+        runs: new JobRunsRepository(app.database.db),
         logger: app.logger,
         limits: { retryBaseMs: 20 },
       });
@@ -555,6 +557,7 @@ describe('journal intake: the spool across failures and restarts', () => {
         spool: new JournalSpool(dir.path, app.database.db),
         endpoints: new JournalEndpointsRepository(app.database.db),
         processLog: app.processLog,
+        runs: new JobRunsRepository(app.database.db),
         logger: app.logger,
         clock: () => now,
       });
@@ -577,6 +580,20 @@ describe('journal intake: the spool across failures and restarts', () => {
         'Received 2 messages in the hour from 2026-11-24 14:00 UTC',
       ]);
       expect(summaries[0]).toMatchObject({ severity: 'info', subject_name: 'M365' });
+      // The finished hour is a run of the journal intake in the Process Log, with its summary.
+      const runs = await new JobRunsRepository(app.database.db).list({ tenantId, limit: 10 });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({
+        job_type: 'journal-intake',
+        config_id: target.endpointId,
+        config_name: 'M365',
+        trigger: 'intake',
+        status: 'succeeded',
+        started_at: Date.UTC(2026, 10, 24, 14),
+        finished_at: Date.UTC(2026, 10, 24, 15),
+        counters_json: '{"received":2}',
+      });
+      expect(summaries[0]!.run_id).toBe(runs[0]!.id);
       await intake.stop();
     } finally {
       await app.close();

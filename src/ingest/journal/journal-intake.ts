@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ArchiveService } from '../../archive/archive.service.js';
 import { NotFoundError } from '../../core/errors.js';
@@ -6,6 +6,7 @@ import type { ArchiveItem } from '../../archive/archive.types.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Database } from '../../db/schema.js';
+import type { JobRunsRepository } from '../../jobs/job-runs.repository.js';
 import type { ProcessLogEntry, ProcessLogRepository } from '../../jobs/process-log.repository.js';
 import { unwrapJournalReport } from '../../mime/journal-report.js';
 import { decodeObject, encodeObject } from '../../store/object-codec.js';
@@ -65,6 +66,8 @@ export interface JournalIntakeDeps {
   spool: JournalSpool;
   endpoints: Pick<JournalEndpointsRepository, 'recordReceivedIn' | 'namesOf' | 'takeUnsummarizedHoursIn'>;
   processLog: Pick<ProcessLogRepository, 'append' | 'appendIn'>;
+  /** Each endpoint's finished hour is recorded as a run (trigger "intake") for the Process Log. */
+  runs: Pick<JobRunsRepository, 'insertIn'>;
   logger: Logger;
   metrics?: Pick<Metrics, 'journalBacklog'>;
   clock?: () => number;
@@ -658,9 +661,29 @@ export class JournalIntake {
    */
   private async hourSummariesIn(trx: Transaction<Database>, beforeHour: number, now: number) {
     const hours = await this.deps.endpoints.takeUnsummarizedHoursIn(trx, beforeHour);
-    return hours.map((h): ProcessLogEntry => {
+    const entries: ProcessLogEntry[] = [];
+    for (const h of hours) {
       const from = new Date(h.hour * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
-      return {
+      // The intake runs all the time; its runs are the finished hours, so the Process Log lists
+      // the journal intake beside the scheduled jobs.
+      const run = await this.deps.runs.insertIn(trx, {
+        tenant_id: h.tenantId,
+        request_id: randomUUID(),
+        job_type: INTAKE_PROCESS,
+        config_id: h.endpointId,
+        config_name: h.name,
+        trigger: 'intake',
+        schedule_id: null,
+        status: 'succeeded',
+        not_before: h.hour * HOUR_MS,
+        queued_at: h.hour * HOUR_MS,
+        started_at: h.hour * HOUR_MS,
+        finished_at: (h.hour + 1) * HOUR_MS,
+        counters_json: JSON.stringify({ received: h.messages }),
+        retried_from: null,
+        error: null,
+      });
+      entries.push({
         tenantId: h.tenantId,
         process: INTAKE_PROCESS,
         subjectId: h.endpointId,
@@ -669,8 +692,10 @@ export class JournalIntake {
         message: `Received ${h.messages} message${h.messages === 1 ? '' : 's'} in the hour from ${from} UTC`,
         details: { hourStart: h.hour * HOUR_MS, messages: h.messages },
         at: now,
-      };
-    });
+        runId: run.id,
+      });
+    }
+    return entries;
   }
 
   /**
