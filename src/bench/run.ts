@@ -31,6 +31,7 @@ import { runCompressionBench } from './compression.bench.js';
 import { corpusVocabulary, syntheticLargeMessage, varyMessage } from './message-generator.js';
 import { runParserBench } from './parser.bench.js';
 import { measureHttp } from './http.bench.js';
+import { measureJobs } from './jobs.bench.js';
 import { measureJournalIntake } from './journal.bench.js';
 import { measureSearch, SEARCH_QUERIES, type SearchLatency } from './search.bench.js';
 
@@ -435,6 +436,23 @@ async function main(): Promise<void> {
         `${foldersAfter - foldersBefore} new folders; stored bytes +${statsCopy.storedBytes - statsAgain.storedBytes})`,
       target: '<= 1 %',
       met: copyRatio <= 0.01,
+    });
+    log('jobs: the integrity check as a job against verify called directly, then 1,000 no-op runs...');
+    const jobs = await measureJobs(saData);
+    details.jobs = jobs;
+    add({
+      figure: 'integrity check as a job / verify called directly',
+      value: jobs.ratio,
+      display: `${jobs.ratio.toFixed(2)}x (${jobs.jobMsgPerSec.toFixed(0)} vs ${jobs.directMsgPerSec.toFixed(0)} msg/s, ${jobs.messages} messages)`,
+      target: '-',
+      met: null,
+    });
+    add({
+      figure: 'job queue: no-op runs, enqueue to start p50 / p95 on an idle queue',
+      value: jobs.noopRunsPerSec,
+      display: `${jobs.noopRunsPerSec.toFixed(0)} runs/s (${jobs.noopRuns} runs); ${jobs.queuedToStartedP50Ms.toFixed(0)} / ${jobs.queuedToStartedP95Ms.toFixed(0)} ms`,
+      target: '-',
+      met: null,
     });
     rmSync(saData, { recursive: true, force: true });
 
