@@ -82,6 +82,7 @@ describe('ProcessLogService', () => {
       severity: 'warning',
       message: 'entry 5',
       details: { peer: '10.0.0.1' },
+      runId: null,
     });
     expect(first.nextCursor).toBe(4);
     const second = await service.list(as('admin'), { limit: 2, before: first.nextCursor! });

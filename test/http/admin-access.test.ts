@@ -170,7 +170,7 @@ describe('Admin Access API', () => {
     expect(dashboard.status).toBe(200);
     expect(dashboard.body.tenant).toMatchObject({ id: tenantId, slug: 'acme' });
     expect(dashboard.body.volume.daily).toHaveLength(30);
-    expect(dashboard.body.jobs).toBeNull();
+    expect(dashboard.body.jobs).toEqual({ running: 0, failed24h: 0 });
     const codes = dashboard.body.inconsistencies.map((i: { code: string }) => i.code);
     expect(codes).toContain('ONLY_PROVISIONED_ADMIN');
     expect(codes).toContain('USER_WITHOUT_READER');
