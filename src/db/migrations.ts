@@ -588,6 +588,10 @@ const migrations: Record<string, Migration> = {
         .on('job_runs')
         .columns(['job_type', 'config_id', 'status'])
         .execute();
+      // At most one queued or running run per configuration, whoever enqueues (no overlap).
+      await sql`create unique index job_runs_one_active on job_runs
+        (coalesce(tenant_id, 0), job_type, coalesce(config_id, 0))
+        where status in ('queued', 'running')`.execute(db);
       await db.schema.alterTable('process_log').addColumn('run_id', 'integer').execute();
       await db.schema.createIndex('process_log_by_run').on('process_log').column('run_id').execute();
     },

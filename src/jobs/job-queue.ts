@@ -108,8 +108,7 @@ export class JobQueue {
    */
   async enqueue(request: EnqueueRequest): Promise<JobRun> {
     const now = this.clock();
-    const active = await this.deps.runs.findActive(request.tenantId, request.jobType, request.configId);
-    const run = await this.deps.runs.insert({
+    const run = await this.deps.runs.insertQueuedOrSkipped({
       tenant_id: request.tenantId,
       request_id: randomUUID(),
       job_type: request.jobType,
@@ -117,14 +116,14 @@ export class JobQueue {
       config_name: request.configName,
       trigger: request.trigger,
       schedule_id: request.scheduleId ?? null,
-      status: active ? 'skipped' : 'queued',
+      status: 'queued',
       not_before: now,
       queued_at: now,
-      finished_at: active ? now : null,
+      finished_at: null,
       retried_from: request.retriedFrom ?? null,
-      error: active ? `run ${active.request_id} of this configuration was still ${active.status}` : null,
+      error: null,
     });
-    if (!active) this.wake?.();
+    if (run.status === 'queued') this.wake?.();
     return run;
   }
 

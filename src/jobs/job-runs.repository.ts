@@ -78,9 +78,32 @@ export class JobRunsRepository {
       .execute();
   }
 
+  /**
+   * Inserts `row` as queued, or, when the configuration already has a run queued or running, as
+   * skipped naming that run. One transaction, so two triggers at once cannot both queue (the unique
+   * index job_runs_one_active would refuse the second anyway).
+   */
+  insertQueuedOrSkipped(row: Insertable<JobRunsTable> & { status: 'queued' }): Promise<JobRun> {
+    return this.db.transaction().execute(async (trx) => {
+      const active = await this.findActiveIn(trx, row.tenant_id ?? null, row.job_type, row.config_id ?? null);
+      if (!active) return this.insertIn(trx, row);
+      return this.insertIn(trx, {
+        ...row,
+        status: 'skipped',
+        finished_at: row.queued_at,
+        error: `run ${active.request_id} of this configuration was still ${active.status}`,
+      });
+    });
+  }
+
   /** A queued or running run of the same configuration, if any. */
-  findActive(tenantId: number | null, jobType: string, configId: number | null): Promise<JobRun | undefined> {
-    return this.db
+  private findActiveIn(
+    db: Db | Transaction<Database>,
+    tenantId: number | null,
+    jobType: string,
+    configId: number | null,
+  ): Promise<JobRun | undefined> {
+    return db
       .selectFrom('job_runs')
       .selectAll()
       .where('job_type', '=', jobType)

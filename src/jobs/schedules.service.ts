@@ -113,10 +113,10 @@ export class SchedulesService {
     const recurrence = input.recurrence ?? parseRecurrence(before);
     const timeZone = input.timeZone ?? before.time_zone;
     const enabled = input.enabled ?? before.enabled === 1;
-    if (input.recurrence !== undefined || input.timeZone !== undefined)
-      validateRecurrence(recurrence, timeZone, new Date(now));
     const rescheduled =
       input.recurrence !== undefined || input.timeZone !== undefined || (enabled && before.enabled !== 1);
+    // Also when only re-enabled: a once schedule whose time has passed must get a new time.
+    if (rescheduled) validateRecurrence(recurrence, timeZone, new Date(now));
     await this.deps.schedules.update(ctx.tenantId, id, {
       recurrence_json: JSON.stringify(recurrence),
       time_zone: timeZone,

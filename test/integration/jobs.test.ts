@@ -163,9 +163,17 @@ describe('job queue, scheduler and job runs', () => {
     // Another configuration of the same type may run alongside (concurrency 4).
     const other = await enqueue(acme, 2);
     await until(async () => (await runs.findById(other.id))!.status === 'running', 'the other configuration');
+    // Two triggers at the same moment: one queues, one is skipped.
+    const both = await Promise.all([enqueue(globex, 1), enqueue(globex, 1)]);
+    expect(both.map((r) => r.status).sort()).toEqual(['queued', 'skipped']);
+    // And the database itself refuses a second active run of a configuration.
+    await expect(
+      runs.insert({ ...both.find((r) => r.status === 'queued')!, id: undefined, request_id: 'second' }),
+    ).rejects.toThrow(/UNIQUE/);
+    await until(() => concurrent === 3, "globex's run beside acme's two");
     release.open();
     await queue.whenIdle();
-    expect(maxConcurrent).toBe(2);
+    expect(maxConcurrent).toBe(3);
     expect((await runs.findById(first.id))!.status).toBe('succeeded');
     expect((await runs.findById(second.id))!.status).toBe('skipped');
   });
@@ -442,6 +450,10 @@ describe('job queue, scheduler and job runs', () => {
       await scheduler.tick();
       expect(await runsOf(acme)).toHaveLength(1);
       expect((await schedules.get(admin(acme), once.id)).nextRunAt).toBeNull();
+      // Enabling it again needs a new time: the old one has passed.
+      await expect(schedules.update(admin(acme), once.id, { enabled: true })).rejects.toThrow(
+        /at least 1 minute in the future/,
+      );
     });
 
     it('does not fire a disabled schedule, and disabling does not stop a running job', async () => {
