@@ -228,13 +228,14 @@ export class JobRunsRepository {
     });
   }
 
-  /** Running runs and runs that failed since `since`, for the dashboard. */
+  /** Running runs, and runs queued since `since` that failed, for the dashboard. */
   async dashboardCounts(tenantId: number, since: number): Promise<{ running: number; failed: number }> {
     const row = await this.db
       .selectFrom('job_runs')
       .select([
         sql<number>`sum(case when status = 'running' then 1 else 0 end)`.as('running'),
-        sql<number>`sum(case when status = 'failed' and finished_at >= ${since} then 1 else 0 end)`.as(
+        // By queue time, like the Process Log's time filter the dashboard links to.
+        sql<number>`sum(case when status = 'failed' and queued_at >= ${since} then 1 else 0 end)`.as(
           'failed',
         ),
       ])

@@ -196,6 +196,8 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     // up by itself (the page refreshes every 10 s), with every detail and a copy as JSON.
     await page.getByRole('link', { name: 'Process log' }).click();
     await page.getByRole('heading', { name: 'Process log' }).first().waitFor();
+    // Runs first; the intake's messages are on the Messages tab.
+    await page.getByRole('tab', { name: 'Messages' }).click();
     await page.getByTestId('empty-state').waitFor();
     const smtp = nodemailer.createTransport({
       host: '127.0.0.1',
@@ -264,6 +266,97 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
     expect((await page.context().cookies()).find((c) => c.name === 'pv_session')).toBeUndefined();
     await page.close();
   });
+
+  it(
+    'lets the tenant admin schedule the integrity check from the clock icon, watch it run and read its log',
+    { timeout: 300_000 },
+    async () => {
+      expect(tenantAdmin).toBeDefined();
+      const page = await newPage();
+      await page.goto(`${server.url}/adminaccess`);
+      await signIn(page, 'Login', tenantAdmin!.login, tenantAdmin!.password);
+      // The admin chose German in the test before; back to English for the labels below.
+      await page.getByTestId('language-switcher').click();
+      await page.getByRole('menuitem', { name: 'English' }).click();
+      await page.getByRole('link', { name: 'Schedules' }).click();
+      await page.getByRole('heading', { name: 'Schedules' }).first().waitFor();
+      await capture(page, '20-admin-schedules-empty');
+
+      // Once, at the first full minute at least 60 s ahead (the rule for a once schedule), in the
+      // browser's own time zone, which the dialog preselects.
+      const at = await page.evaluate(() => {
+        const when = new Date(Math.ceil((Date.now() + 75_000) / 60_000) * 60_000);
+        const two = (n: number) => String(n).padStart(2, '0');
+        return {
+          date: `${when.getFullYear()}-${two(when.getMonth() + 1)}-${two(when.getDate())}`,
+          time: `${two(when.getHours())}:${two(when.getMinutes())}`,
+          epoch: when.getTime(),
+        };
+      });
+      await page.getByRole('button', { name: 'Schedule Archive integrity' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Repeats', { exact: true }).click();
+      await page.getByRole('option', { name: 'Once', exact: true }).click();
+      await dialog.getByLabel('Date', { exact: true }).fill(at.date);
+      await dialog.getByLabel('Time', { exact: true }).fill(at.time);
+      await capture(page, '21-admin-schedule-form');
+      await dialog.getByRole('button', { name: 'Add schedule' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      const row = page.locator('[data-testid^="schedule-"]').filter({ hasText: 'Archive integrity' }).first();
+      await row.waitFor();
+      expect(await row.innerText()).toContain('Once on');
+
+      // Run now: the last run's outcome appears on the row and opens the run in the process log.
+      await row.getByRole('button', { name: 'Run Archive integrity now' }).click();
+      const lastRun = row.getByRole('link', { name: /Last run of Archive integrity: Succeeded/ });
+      await lastRun.waitFor({ timeout: 30_000 });
+      await capture(page, '22-admin-schedules');
+      await lastRun.click();
+      const detail = page.getByTestId('job-run-detail');
+      await detail.waitFor();
+      await expect.poll(() => detail.getAttribute('data-status')).toBe('succeeded');
+      expect(await page.getByTestId('job-run-message').allInnerTexts()).toEqual(
+        expect.arrayContaining([expect.stringContaining('Started'), expect.stringContaining('Finished')]),
+      );
+      await capture(page, '23-admin-job-run');
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      await page.getByRole('button', { name: 'Copy as JSON' }).click();
+      const copied = JSON.parse((await page.evaluate('navigator.clipboard.readText()')) as string);
+      expect(copied).toMatchObject({
+        run: {
+          jobType: 'integrity-check',
+          configName: 'Archive integrity',
+          trigger: 'manual',
+          status: 'succeeded',
+        },
+      });
+
+      // The schedule fires by itself at its time: a second run, triggered by the schedule.
+      await page.getByRole('link', { name: 'All runs' }).click();
+      const rows = page.getByTestId('job-run-row');
+      const deadline = at.epoch + 90_000;
+      for (;;) {
+        const statuses = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')));
+        if (statuses.length === 2 && statuses.every((s) => s === 'succeeded')) break;
+        if (Date.now() > deadline) throw new Error(`the schedule did not run: ${JSON.stringify(statuses)}`);
+        await page.waitForTimeout(3_000);
+        await page.reload();
+        await rows.first().waitFor();
+      }
+      expect(await rows.first().innerText()).toMatch(/Schedule/);
+      await capture(page, '24-admin-process-log-runs');
+      await page.close();
+
+      // The System console sees the tenant's runs too.
+      const system = await newPage();
+      await system.goto(`${server.url}/system/job-runs`);
+      await signIn(system, 'Username', 'admin', SYSTEM_PASSWORD);
+      await system.getByTestId('job-run-row').first().waitFor();
+      expect(await system.getByTestId('job-run-row').count()).toBe(2);
+      await capture(system, '25-system-job-runs');
+      await system.close();
+    },
+  );
 
   it('signs in with the keyboard alone', async () => {
     const page = await newPage();

@@ -1081,23 +1081,23 @@ describe('tenant administration', () => {
 
       // Job runs: one running, one failed within 24 h, one failed before, one of the other tenant.
       const runs = new JobRunsRepository(db);
-      const run = (tenantId: number, status: 'running' | 'failed', finishedAt: number | null) =>
+      const run = (tenantId: number, status: 'running' | 'failed', queuedAt: number) =>
         runs.insert({
           tenant_id: tenantId,
-          request_id: `r-${tenantId}-${status}-${finishedAt}`,
+          request_id: `r-${tenantId}-${status}-${queuedAt}`,
           job_type: 'integrity-check',
           config_id: null,
           config_name: 'Archive integrity',
           trigger: 'manual',
           schedule_id: null,
           status,
-          not_before: now - 2 * DAY,
-          queued_at: now - 2 * DAY,
-          finished_at: finishedAt,
+          not_before: queuedAt,
+          queued_at: queuedAt,
+          finished_at: status === 'failed' ? queuedAt + 60_000 : null,
           retried_from: null,
           error: null,
         });
-      await run(acme.id, 'running', null);
+      await run(acme.id, 'running', now - 2 * DAY);
       await run(acme.id, 'failed', now - DAY / 2);
       await run(acme.id, 'failed', now - 2 * DAY);
       await run(other.id, 'failed', now - DAY / 2);

@@ -1,5 +1,6 @@
 import {
   IconActivity,
+  IconCalendarTime,
   IconGauge,
   IconInbox,
   IconKey,
@@ -24,7 +25,9 @@ import { GroupsPage } from './groups/groups-page';
 import { JournalEndpointsPage } from './journal-endpoints/journal-endpoints-page';
 import { MailboxesPage } from './mailboxes/mailboxes-page';
 import { NoAccessPage } from './no-access-page';
+import { JobRunDetailPage } from './process-log/job-run-detail-page';
 import { ProcessLogPage } from './process-log/process-log-page';
+import { SchedulesPage } from './schedules/schedules-page';
 import { SecretsPage } from './secrets/secrets-page';
 import { UserManagementLayout } from './user-management-layout';
 import { UserDetailPage } from './users/user-detail-page';
@@ -86,13 +89,25 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
     ],
   },
   {
+    // When the background jobs run on their own, and "Run now" for each runnable configuration.
+    id: 'schedules',
+    label: (t) => t('nav.schedules'),
+    icon: IconCalendarTime,
+    to: 'schedules',
+    roles: ['admin'],
+    routes: [{ path: 'schedules', element: <SchedulesPage /> }],
+  },
+  {
     // What the processes behind the archiving sections report; auditors may read it too.
     id: 'process-log',
     label: (t) => t('nav.processLog'),
     icon: IconActivity,
     to: 'process-log',
     roles: ['admin', 'auditor'],
-    routes: [{ path: 'process-log', element: <ProcessLogPage /> }],
+    routes: [
+      { path: 'process-log', element: <ProcessLogPage /> },
+      { path: 'process-log/runs/:runId', element: <JobRunDetailPage /> },
+    ],
   },
   {
     id: 'secrets',

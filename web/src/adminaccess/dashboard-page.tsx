@@ -24,6 +24,10 @@ import { QueryStates } from '../shared/components/query-states';
 import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat, type Format } from '../shared/format';
 import { useDashboard } from './admin.api';
+import { ADMIN_PROCESS_LOG_PATH } from './process-log/job-runs.api';
+import { runFiltersQuery } from './process-log/job-runs-list';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The sentence for an inconsistency, with its parameters. */
 export function inconsistencyText(t: TFunction, format: Format, item: Inconsistency): string {
@@ -58,7 +62,9 @@ export function DashboardPage() {
         title={t('dashboard.title')}
         description={dashboard.isSuccess ? <TenantLine tenant={dashboard.data.tenant} /> : undefined}
       />
-      <QueryStates query={dashboard}>{(data) => <DashboardView data={data} />}</QueryStates>
+      <QueryStates query={dashboard}>
+        {(data) => <DashboardView data={data} updatedAt={dashboard.dataUpdatedAt} />}
+      </QueryStates>
     </>
   );
 }
@@ -82,7 +88,8 @@ function TenantLine({ tenant }: { tenant: Dashboard['tenant'] }) {
   );
 }
 
-function DashboardView({ data }: { data: Dashboard }) {
+/** `updatedAt`: when the figures were read; "failed in the last 24 hours" links to the runs since then. */
+function DashboardView({ data, updatedAt }: { data: Dashboard; updatedAt: number }) {
   const { t } = useTranslation();
   const format = useFormat();
   const { quotas, usage, counts, volume, jobs, inconsistencies } = data;
@@ -204,23 +211,24 @@ function DashboardView({ data }: { data: Dashboard }) {
             <Title order={2} size="h4" mb="sm" id="jobs-title">
               {t('dashboard.jobs')}
             </Title>
-            {jobs === null ? (
-              <Text c="dimmed" data-testid="jobs-not-available">
-                {t('dashboard.jobsNotAvailable')}
+            <Stack gap="xs">
+              <JobsFigure
+                label={t('dashboard.jobsRunning')}
+                value={format.number(jobs.running)}
+                to={`${ADMIN_PROCESS_LOG_PATH}${runFiltersQuery({ status: 'running' })}`}
+                testId="dashboard-jobs-running"
+              />
+              <JobsFigure
+                label={t('dashboard.jobsFailed24h')}
+                value={format.number(jobs.failed24h)}
+                color={jobs.failed24h > 0 ? 'red' : undefined}
+                to={`${ADMIN_PROCESS_LOG_PATH}${runFiltersQuery({ status: 'failed', since: updatedAt - DAY_MS })}`}
+                testId="dashboard-jobs-failed"
+              />
+              <Text size="xs" c="dimmed">
+                {t('dashboard.jobsHint')}
               </Text>
-            ) : (
-              <Stack gap="xs">
-                <Figure label={t('dashboard.jobsRunning')} value={format.number(jobs.running)} />
-                <Figure
-                  label={t('dashboard.jobsFailed24h')}
-                  value={
-                    <Text span c={jobs.failed24h > 0 ? 'red' : undefined} fw={600}>
-                      {format.number(jobs.failed24h)}
-                    </Text>
-                  }
-                />
-              </Stack>
-            )}
+            </Stack>
           </Card>
         </Grid.Col>
       </Grid>
@@ -258,6 +266,37 @@ function Stat({ label, value, to }: { label: string; value: string; to?: string 
         {value}
       </Text>
     </Card>
+  );
+}
+
+interface JobsFigureProps {
+  label: string;
+  value: string;
+  /** The process log's runs, filtered to the ones the figure counts. */
+  to: string;
+  color?: string;
+  testId: string;
+}
+
+/** A figure of the jobs card: its number links to those runs ("Running: 2" to screen readers). */
+function JobsFigure({ label, value, to, color, testId }: JobsFigureProps) {
+  return (
+    <Stack gap={0}>
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Anchor
+        component={Link}
+        to={to}
+        fw={600}
+        c={color}
+        aria-label={`${label}: ${value}`}
+        data-testid={testId}
+        style={{ alignSelf: 'flex-start' }}
+      >
+        {value}
+      </Anchor>
+    </Stack>
   );
 }
 

@@ -1,4 +1,4 @@
-import { IconBuildingSkyscraper, IconListDetails } from '@tabler/icons-react';
+import { IconActivity, IconBuildingSkyscraper, IconListDetails } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
 import { AuditLogPage } from '../shared/audit/audit-log-page';
@@ -8,6 +8,7 @@ import type { NavSection } from '../shared/layout/nav';
 import { sectionRoutes } from '../shared/layout/section-routes';
 import { NotFoundPage } from '../shared/components/not-found-page';
 import { RealmProvider, SYSTEM_REALM } from '../shared/session/realm-context';
+import { SystemJobRunDetailPage, SystemJobRunsPage } from './job-runs-pages';
 import { SYSTEM_AUDIT_ENDPOINT } from './system.api';
 import { TenantDetailPage } from './tenant-detail-page';
 import { TenantsPage } from './tenants-page';
@@ -24,6 +25,17 @@ export const SYSTEM_SECTIONS: readonly NavSection[] = [
     routes: [
       { path: 'tenants', element: <TenantsPage /> },
       { path: 'tenants/:tenantId', element: <TenantDetailPage /> },
+    ],
+  },
+  {
+    // Every tenant's background job runs (and the installation's), to follow and cancel them.
+    id: 'job-runs',
+    label: (t) => t('nav.jobRuns'),
+    icon: IconActivity,
+    to: 'job-runs',
+    routes: [
+      { path: 'job-runs', element: <SystemJobRunsPage /> },
+      { path: 'job-runs/:runId', element: <SystemJobRunDetailPage /> },
     ],
   },
   {

@@ -1,16 +1,40 @@
-import { Button, Code, CopyButton, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Code, CopyButton, Group, Modal, Stack, Text, Title } from '@mantine/core';
 import { IconCheck, IconCopy } from '@tabler/icons-react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { useFormat } from '../../shared/format';
 import { DetailsTable } from '../details-table';
 import type { ProcessLogEntry } from './process-log.api';
 import { processLabel, SeverityBadge } from './process-log-labels';
 
+interface ProcessLogEntryModalProps {
+  entry: ProcessLogEntry;
+  onClose: () => void;
+  /** Where the page of the run that wrote the entry is; without it (on that run's page) no link. */
+  runPath?: (runId: number) => string;
+}
+
 /** One entry with every field, its details pretty-printed, and the whole entry to copy as JSON. */
-export function ProcessLogEntryModal({ entry, onClose }: { entry: ProcessLogEntry; onClose: () => void }) {
+export function ProcessLogEntryModal({ entry, onClose, runPath }: ProcessLogEntryModalProps) {
   const { t } = useTranslation();
   const format = useFormat();
   const json = JSON.stringify(entry, null, 2);
+  const runRow: Array<[string, ReactNode]> =
+    runPath === undefined
+      ? []
+      : [
+          [
+            t('processLog.run'),
+            entry.runId === null ? (
+              '–'
+            ) : (
+              <Anchor key="run" component={Link} to={runPath(entry.runId)} size="sm">
+                {t('processLog.showRun')}
+              </Anchor>
+            ),
+          ],
+        ];
   return (
     <Modal
       opened
@@ -34,6 +58,7 @@ export function ProcessLogEntryModal({ entry, onClose }: { entry: ProcessLogEntr
                 {entry.message}
               </Text>,
             ],
+            ...runRow,
             [t('processLog.entryId'), entry.id],
           ]}
         />

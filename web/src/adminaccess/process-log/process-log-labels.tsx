@@ -1,10 +1,11 @@
 import { Badge } from '@mantine/core';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import { jobTypeLabel } from './job-run-labels';
 import type { ProcessLogSeverity } from './process-log.api';
 
-/** The process types this version knows; the job queue adds its job types here. */
-export const PROCESS_TYPES = ['journal-intake'] as const;
+/** The process types this version knows: the journal intake and the job types (a run logs as its type). */
+export const PROCESS_TYPES = ['journal-intake', 'integrity-check'] as const;
 
 /** A process type's name; one this version does not know yet is shown as the server's code. */
 export function processLabel(t: TFunction, process: string): string {
@@ -12,7 +13,7 @@ export function processLabel(t: TFunction, process: string): string {
     case 'journal-intake':
       return t('processLog.processJournalIntake');
     default:
-      return process;
+      return jobTypeLabel(t, process);
   }
 }
 

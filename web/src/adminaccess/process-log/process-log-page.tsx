@@ -1,13 +1,27 @@
-import { Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
-import { IconListDetails, IconListSearch } from '@tabler/icons-react';
+import {
+  Button,
+  Group,
+  NativeSelect,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { IconHistory, IconListDetails, IconListSearch, IconMessages } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { EmptyState } from '../../shared/components/empty-state';
 import { ListTable } from '../../shared/components/list-table';
 import { PageHeader } from '../../shared/components/page-header';
 import { QueryStates } from '../../shared/components/query-states';
 import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
+import { ADMIN_JOBS_API, adminRunPath } from './job-runs.api';
+import { JobRunsList } from './job-runs-list';
 import {
   useProcessLog,
   type ProcessLogEntry,
@@ -16,6 +30,7 @@ import {
 } from './process-log.api';
 import { ProcessLogEntryModal } from './process-log-entry-modal';
 import { PROCESS_TYPES, processLabel, SeverityBadge } from './process-log-labels';
+import { RowLink } from './row-link';
 
 interface Draft {
   process: string;
@@ -45,11 +60,52 @@ function toFilters(draft: Draft): ProcessLogFilters {
   };
 }
 
+type ProcessLogTab = 'runs' | 'messages';
+
 /**
- * Admin Access → Process log: what background processes (for now the journal intake) reported about
- * the tenant's configurations, newest first. It refreshes itself while open.
+ * Admin Access → Process log, in two tabs: the job runs (the default) and the messages the background
+ * processes wrote about the tenant's configurations, both newest first and refreshing themselves. The
+ * tab and the runs' filters are search parameters (?tab=messages, ?status=failed&since=…), so links
+ * (e.g. from the dashboard) open a filtered view.
  */
 export function ProcessLogPage() {
+  const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const tab: ProcessLogTab = params.get('tab') === 'messages' ? 'messages' : 'runs';
+  const selectTab = (value: string | null) =>
+    setParams((current) => {
+      const next = new URLSearchParams(current);
+      if (value === 'messages') next.set('tab', 'messages');
+      else next.delete('tab');
+      return next;
+    });
+
+  return (
+    <>
+      <PageHeader title={t('processLog.title')} description={t('processLog.description')} />
+      {/* Only the open tab is mounted: it alone refreshes, and its fields' labels stay unique. */}
+      <Tabs value={tab} onChange={selectTab} keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="runs" leftSection={<IconHistory size={16} aria-hidden />}>
+            {t('processLog.tabRuns')}
+          </Tabs.Tab>
+          <Tabs.Tab value="messages" leftSection={<IconMessages size={16} aria-hidden />}>
+            {t('processLog.tabMessages')}
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="runs">
+          <JobRunsList base={ADMIN_JOBS_API} label={t('processLog.tabRuns')} runPath={adminRunPath} />
+        </Tabs.Panel>
+        <Tabs.Panel value="messages">
+          <ProcessLogMessages />
+        </Tabs.Panel>
+      </Tabs>
+    </>
+  );
+}
+
+/** The messages the background processes wrote (the journal intake's and the job runs'), newest first. */
+function ProcessLogMessages() {
   const { t } = useTranslation();
   const format = useFormat();
   const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
@@ -69,7 +125,6 @@ export function ProcessLogPage() {
 
   return (
     <>
-      <PageHeader title={t('processLog.title')} description={t('processLog.description')} />
       <Paper withBorder p="md" mb="md" component="form" onSubmit={apply} aria-label={t('processLog.filters')}>
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
           <NativeSelect
@@ -128,7 +183,7 @@ export function ProcessLogPage() {
           return (
             <Stack>
               <ListTable
-                label={t('processLog.title')}
+                label={t('processLog.tabMessages')}
                 columns={[
                   t('processLog.time'),
                   t('processLog.severity'),
@@ -154,6 +209,13 @@ export function ProcessLogPage() {
                     </Table.Td>
                     <Table.Td>
                       <RowActions>
+                        {entry.runId !== null && (
+                          <RowLink
+                            label={t('processLog.showRun')}
+                            icon={IconHistory}
+                            to={adminRunPath(entry.runId)}
+                          />
+                        )}
                         <RowAction
                           label={t('processLog.showDetails')}
                           icon={IconListDetails}
@@ -186,7 +248,9 @@ export function ProcessLogPage() {
           );
         }}
       </QueryStates>
-      {selected && <ProcessLogEntryModal entry={selected} onClose={() => setSelected(null)} />}
+      {selected && (
+        <ProcessLogEntryModal entry={selected} onClose={() => setSelected(null)} runPath={adminRunPath} />
+      )}
     </>
   );
 }

@@ -21,6 +21,8 @@ export interface ProcessLogEntry {
   /** An English sentence written by the process. */
   message: string;
   details: Record<string, unknown>;
+  /** The job run that wrote it (its page: /adminaccess/process-log/runs/:runId), or null. */
+  runId: number | null;
 }
 
 export interface ProcessLogPage {

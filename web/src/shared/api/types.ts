@@ -170,7 +170,8 @@ export interface Dashboard {
     allTime: VolumeFigure;
     daily: Array<{ day: string } & VolumeFigure>;
   };
-  jobs: { running: number; failed24h: number } | null;
+  /** Job runs running now, and runs that failed (finished) in the last 24 hours. */
+  jobs: { running: number; failed24h: number };
   inconsistencies: Inconsistency[];
 }
 
