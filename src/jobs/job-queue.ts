@@ -150,6 +150,8 @@ export class JobQueue {
     this.wake?.();
     for (const { controller } of this.running.values()) controller.abort();
     await this.loop;
+    // The loop may have started a run after the first round of aborts.
+    for (const { controller } of this.running.values()) controller.abort();
     await Promise.allSettled([...this.tasks]);
     this.loop = null;
   }
@@ -162,30 +164,50 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Runs still 'running' belong to a process that died (one runner per database: see decision
+   * 0008). Each is marked interrupted and queued once more, unless it was itself such a re-queue, or
+   * an admin had asked to cancel it.
+   */
   private async recoverInterrupted(): Promise<void> {
     const now = this.clock();
     for (const run of await this.deps.runs.findRunning()) {
       if (this.running.has(run.id)) continue;
-      await this.deps.runs.finish(
-        run.id,
-        'interrupted',
-        now,
-        parseCounters(run.counters_json),
-        'the process stopped while this run was running',
-      );
-      await this.logFor(run, 'warning', 'Interrupted: the process stopped while this run was running');
-      // Once: a run that was itself the re-queue of an interrupted run is not queued again.
-      if (run.trigger !== 'restart') {
-        await this.enqueue({
-          tenantId: run.tenant_id,
-          jobType: run.job_type,
-          configId: run.config_id,
-          configName: run.config_name,
-          trigger: 'restart',
-          scheduleId: run.schedule_id,
-          retriedFrom: run.id,
-        });
+      if (run.cancel_requested === 1) {
+        await this.deps.runs.finish(run.id, 'cancelled', now, parseCounters(run.counters_json), null);
+        await this.logFor(
+          run,
+          'warning',
+          'Cancelled (the process stopped before the run noticed the cancel)',
+        );
+        continue;
       }
+      const requeue =
+        run.trigger === 'restart'
+          ? undefined
+          : {
+              tenant_id: run.tenant_id,
+              request_id: randomUUID(),
+              job_type: run.job_type,
+              config_id: run.config_id,
+              config_name: run.config_name,
+              trigger: 'restart' as const,
+              schedule_id: run.schedule_id,
+              status: 'queued' as const,
+              not_before: now,
+              queued_at: now,
+              finished_at: null,
+              retried_from: run.id,
+              error: null,
+            };
+      await this.deps.runs.interrupt(run, now, 'the process stopped while this run was running', requeue);
+      await this.logFor(
+        run,
+        'warning',
+        requeue
+          ? 'Interrupted: the process stopped while this run was running; queued once more'
+          : 'Interrupted: the process stopped while this run was running (a re-run already, so not queued again)',
+      );
     }
   }
 
@@ -209,29 +231,38 @@ export class JobQueue {
   /** Starts what is due and allowed; returns how many it started. */
   private async startDue(): Promise<number> {
     let started = 0;
-    for (const run of await this.deps.runs.findDue(this.clock(), 50)) {
-      const handler = this.handlers.get(run.job_type);
-      if (!handler) continue; // another process (role) may run it
-      const runningOfType = [...this.running.values()].filter((r) => r.type === run.job_type).length;
-      if (runningOfType >= (handler.concurrency ?? 1)) continue;
+    const runningOf = (type: string) => [...this.running.values()].filter((r) => r.type === type).length;
+    const free = [...this.handlers.values()]
+      .filter((h) => runningOf(h.type) < (h.concurrency ?? 1))
+      .map((h) => h.type);
+    for (const run of await this.deps.runs.findDue(this.clock(), 50, free)) {
+      if (this.stopping) break;
+      const handler = this.handlers.get(run.job_type)!;
+      if (runningOf(run.job_type) >= (handler.concurrency ?? 1)) continue;
       if (!(await this.deps.runs.claim(run.id, this.clock()))) continue;
       started += 1;
       const controller = new AbortController();
       this.running.set(run.id, { type: run.job_type, controller });
       this.deps.metrics?.jobsRunning.inc();
-      const task = this.execute(handler, run, controller).finally(() => {
-        this.running.delete(run.id);
-        this.deps.metrics?.jobsRunning.dec();
-        this.tasks.delete(task);
-        this.wake?.();
-      });
+      const task = this.execute(handler, run, controller)
+        .catch((error: unknown) =>
+          // The database failed while recording the outcome; the next start finds the run 'running'.
+          this.deps.logger.error({ err: error, run: run.id }, 'could not record the outcome of a job run'),
+        )
+        .finally(() => {
+          this.running.delete(run.id);
+          this.deps.metrics?.jobsRunning.dec();
+          this.tasks.delete(task);
+          this.wake?.();
+        });
       this.tasks.add(task);
     }
     return started;
   }
 
   private async execute(handler: JobHandler, run: JobRun, controller: AbortController): Promise<void> {
-    const counters = parseCounters(run.counters_json);
+    // Each attempt counts from zero (claim cleared the stored counters too).
+    const counters: Record<string, number> = {};
     let warnings = 0;
     let lastProgressWrite = 0;
     let progress: { done: number; total: number | null; note?: string } | null = null;
@@ -243,9 +274,12 @@ export class JobQueue {
         );
     // Cancel requests arrive through the database (the UI talks to any process).
     const cancelPoll = setInterval(() => {
-      void this.deps.runs.cancelRequested(run.id).then((requested) => {
-        if (requested) controller.abort();
-      });
+      this.deps.runs.cancelRequested(run.id).then(
+        (requested) => {
+          if (requested) controller.abort();
+        },
+        (error: unknown) => this.deps.logger.warn({ err: error, run: run.id }, 'could not look for a cancel'),
+      );
     }, CANCEL_POLL_MS);
     const ctx: JobContext = {
       runId: run.id,
@@ -275,8 +309,8 @@ export class JobQueue {
     };
     try {
       await this.logFor(run, 'info', run.attempt > 1 ? `Started (attempt ${run.attempt})` : 'Started');
+      // A job that returns has done its work, even if a cancel or a shutdown arrived at the end.
       await handler.run(ctx);
-      if (controller.signal.aborted) throw new JobCancelledError();
       await saveProgress();
       const status = warnings > 0 ? 'warnings' : 'succeeded';
       await this.deps.runs.finish(run.id, status, this.clock(), counters, null);
@@ -313,6 +347,13 @@ export class JobQueue {
       return;
     }
     const transient = error instanceof TransientJobError || error instanceof TemporaryError;
+    // A cancel that arrived while the attempt failed wins over a retry.
+    if (transient && (await this.deps.runs.cancelRequested(run.id))) {
+      await this.deps.runs.finish(run.id, 'cancelled', now, counters, message);
+      await this.logFor(run, 'warning', `Cancelled (the attempt had failed: ${message})`, { counters });
+      this.deps.metrics?.jobs.inc({ kind: run.job_type, status: 'cancelled' });
+      return;
+    }
     if (transient && run.attempt < (handler.maxAttempts ?? 3)) {
       const delay = this.retryBaseMs * 4 ** (run.attempt - 1);
       await this.deps.runs.requeue(run.id, run.attempt + 1, now + delay, message);

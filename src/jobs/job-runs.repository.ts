@@ -113,16 +113,20 @@ export class JobRunsRepository {
       .executeTakeFirst();
   }
 
-  /** Queued runs due by `now`, oldest first. */
-  findDue(now: number, limit: number): Promise<JobRun[]> {
-    return this.db
+  /**
+   * Queued runs due by `now`, oldest first, of the given types only (those with a free slot): runs
+   * of a type at its limit must not hide the runs of other types behind them.
+   */
+  findDue(now: number, limit: number, types?: readonly string[]): Promise<JobRun[]> {
+    if (types && types.length === 0) return Promise.resolve([]);
+    let q = this.db
       .selectFrom('job_runs')
       .selectAll()
       .where('status', '=', 'queued')
       .where('not_before', '<=', now)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+      .where('cancel_requested', '=', 0);
+    if (types) q = q.where('job_type', 'in', [...types]);
+    return q.orderBy('id').limit(limit).execute();
   }
 
   /** When the next queued run comes due, or null. */
@@ -139,7 +143,8 @@ export class JobRunsRepository {
   async claim(id: number, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('job_runs')
-      .set({ status: 'running', started_at: now, progress_json: null })
+      // Every attempt starts over: counters and progress of an earlier attempt do not carry over.
+      .set({ status: 'running', started_at: now, progress_json: null, counters_json: '{}' })
       .where('id', '=', id)
       .where('status', '=', 'queued')
       .where('cancel_requested', '=', 0)
@@ -209,6 +214,27 @@ export class JobRunsRepository {
       .where('id', '=', id)
       .where('tenant_id', tenantId === null ? 'is' : '=', tenantId)
       .executeTakeFirst();
+  }
+
+  /**
+   * A run a dead process left running: interrupted, and (unless `requeue` is undefined) queued once
+   * more, in one transaction so a crash in between cannot lose the re-queue.
+   */
+  async interrupt(
+    run: JobRun,
+    now: number,
+    error: string,
+    requeue?: Insertable<JobRunsTable>,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('job_runs')
+        .set({ status: 'interrupted', finished_at: now, error })
+        .where('id', '=', run.id)
+        .where('status', '=', 'running')
+        .execute();
+      if (requeue) await this.insertIn(trx, requeue);
+    });
   }
 
   /** Runs left 'running' by a process that died. */

@@ -7,7 +7,7 @@ import type { JobQueue } from './job-queue.js';
 import { parseCounters, type JobRunsRepository } from './job-runs.repository.js';
 import type { ProcessLogRepository, ProcessLogSeverity } from './process-log.repository.js';
 import { toProcessLogItem, type ProcessLogItem } from './process-log.service.js';
-import { describeRecurrence } from './recurrence.js';
+import { describeRecurrence, type Recurrence } from './recurrence.js';
 import { parseRecurrence, type JobConfigurations } from './scheduler.js';
 import type { SchedulesRepository } from './schedules.repository.js';
 
@@ -21,7 +21,8 @@ export interface JobRunView {
   configId: number | null;
   configName: string;
   trigger: JobRun['trigger'];
-  schedule: { id: number; description: string } | null;
+  /** The schedule that started it; `description` is English, UIs word `recurrence` themselves. */
+  schedule: { id: number; description: string; recurrence: Recurrence; timeZone: string } | null;
   status: JobStatus;
   /** The worst severity among the run's messages. */
   severity: ProcessLogSeverity;
@@ -231,7 +232,12 @@ export class JobRunsService {
       configName: run.config_name,
       trigger: run.trigger,
       schedule: schedule
-        ? { id: schedule.id, description: describeRecurrence(parseRecurrence(schedule)) }
+        ? {
+            id: schedule.id,
+            description: describeRecurrence(parseRecurrence(schedule)),
+            recurrence: parseRecurrence(schedule),
+            timeZone: schedule.time_zone,
+          }
         : null,
       status: run.status,
       severity: run.severity,

@@ -27,6 +27,7 @@ export interface SchedulerDeps {
 }
 
 const DAY_MS = 86_400_000;
+const RETRY_BROKEN_MS = 60_000;
 
 export function parseRecurrence(schedule: Pick<Schedule, 'recurrence_json'>): Recurrence {
   return JSON.parse(schedule.recurrence_json) as Recurrence;
@@ -93,7 +94,20 @@ export class Scheduler {
   /** Enqueues every due schedule once and moves it to its next occurrence. */
   async tick(): Promise<void> {
     const now = this.clock();
-    for (const schedule of await this.deps.schedules.findDue(now)) await this.fire(schedule, now);
+    for (const schedule of await this.deps.schedules.findDue(now)) {
+      try {
+        await this.fire(schedule, now);
+      } catch (error) {
+        // One broken schedule must not hold up the others, nor be retried in a tight loop.
+        this.deps.logger.error(
+          { err: error, schedule: schedule.id },
+          'a schedule could not fire; trying again in a minute',
+        );
+        await this.deps.schedules
+          .updateIfUnchanged(schedule, { next_run_at: now + RETRY_BROKEN_MS, updated_at: now })
+          .catch(() => undefined);
+      }
+    }
     if (now - this.lastPrune >= DAY_MS) {
       this.lastPrune = now;
       await this.deps.runs.prune(now - this.deps.retentionDays * DAY_MS);
@@ -101,20 +115,19 @@ export class Scheduler {
   }
 
   private async fire(schedule: Schedule, now: number): Promise<void> {
-    const recurrence = parseRecurrence(schedule);
-    const next = nextOccurrence(recurrence, schedule.time_zone, new Date(now));
     const name = await this.deps
       .configurations(schedule.job_type)
       ?.nameOf(schedule.tenant_id, schedule.config_id);
     if (name === undefined) {
       // The configuration is gone: the schedule stops rather than failing every time.
-      await this.deps.schedules.update(schedule.tenant_id, schedule.id, {
+      await this.deps.schedules.updateIfUnchanged(schedule, {
         enabled: 0,
         next_run_at: null,
         updated_at: now,
       });
       return;
     }
+    const next = nextOccurrence(parseRecurrence(schedule), schedule.time_zone, new Date(now));
     const run = await this.deps.queue.enqueue({
       tenantId: schedule.tenant_id,
       jobType: schedule.job_type,
@@ -123,10 +136,12 @@ export class Scheduler {
       trigger: 'schedule',
       scheduleId: schedule.id,
     });
-    await this.deps.schedules.update(schedule.tenant_id, schedule.id, {
+    await this.deps.schedules.setLastRun(schedule.id, run.id);
+    // From now, not from the missed slot: occurrences missed while down run once. A once schedule
+    // that ran has nothing left and is switched off.
+    await this.deps.schedules.updateIfUnchanged(schedule, {
       next_run_at: next ? next.getTime() : null,
-      enabled: next ? schedule.enabled : 0,
-      last_run_id: run.id,
+      ...(next ? {} : { enabled: 0 }),
       updated_at: now,
     });
   }

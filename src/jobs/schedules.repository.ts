@@ -40,6 +40,28 @@ export class SchedulesRepository {
       .execute();
   }
 
+  /**
+   * The scheduler's write after firing: only when nobody changed the schedule since it was read
+   * (an admin's edit in between wins). False when it was changed.
+   */
+  async updateIfUnchanged(
+    schedule: Pick<Schedule, 'id' | 'updated_at'>,
+    changes: Updateable<SchedulesTable>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('schedules')
+      .set(changes)
+      .where('id', '=', schedule.id)
+      .where('updated_at', '=', schedule.updated_at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Remembers the latest run without touching anything an admin edits. */
+  async setLastRun(id: number, runId: number): Promise<void> {
+    await this.db.updateTable('schedules').set({ last_run_id: runId }).where('id', '=', id).execute();
+  }
+
   async delete(tenantId: number | null, id: number): Promise<void> {
     await this.db
       .deleteFrom('schedules')

@@ -157,7 +157,7 @@ export class SchedulesService {
       trigger: 'manual',
       scheduleId: schedule.id,
     });
-    await this.deps.schedules.update(ctx.tenantId, id, { last_run_id: run.id, updated_at: this.clock() });
+    await this.deps.schedules.setLastRun(id, run.id);
     const view = await this.view(schedule);
     await this.audited(ctx, 'schedule.run', view, { requestId: run.request_id, status: run.status });
     return run;

@@ -296,6 +296,66 @@ describe('job queue, scheduler and job runs', () => {
     expect((await runs.findById(down.id))!.attempt).toBe(2);
   });
 
+  it('counts each attempt from zero, and ends cancelled when a cancel meets a failing attempt', async () => {
+    let attempts = 0;
+    const failing = gate();
+    queue = newQueue(
+      [
+        {
+          type: 'sync',
+          maxAttempts: 3,
+          async run(ctx) {
+            attempts += 1;
+            ctx.count('archived', 5);
+            if (ctx.configId === 1 && attempts === 1) throw new TemporaryError('the server said 451');
+            if (ctx.configId === 2) {
+              await failing.opened;
+              throw new TemporaryError('still 451');
+            }
+          },
+        },
+      ],
+      Date.now,
+    );
+    await queue.start();
+    const retried = await enqueue(acme, 1);
+    await until(async () => (await runs.findById(retried.id))!.status === 'succeeded', 'the retried run');
+    expect(JSON.parse((await runs.findById(retried.id))!.counters_json)).toEqual({ archived: 5 });
+
+    // The cancel lands while the attempt is failing: cancelled, not queued again with the cancel flag.
+    const doomed = await enqueue(acme, 2);
+    await until(async () => (await runs.findById(doomed.id))!.status === 'running', 'the doomed run');
+    await runs.requestCancel(acme.id, doomed.id, Date.now());
+    failing.open();
+    await until(async () => (await runs.findById(doomed.id))!.status === 'cancelled', 'the cancel');
+    // And the configuration is free again.
+    expect((await enqueue(acme, 2)).status).toBe('queued');
+  });
+
+  it('cancels at start-up a run whose cancel was asked for before the process died', async () => {
+    const orphan = await runs.insert({
+      tenant_id: acme.id,
+      request_id: 'cancelled-orphan',
+      job_type: 'sync',
+      config_id: 1,
+      config_name: 'Sync 1',
+      trigger: 'manual',
+      schedule_id: null,
+      status: 'running',
+      not_before: now,
+      queued_at: now,
+      started_at: now,
+      finished_at: null,
+      retried_from: null,
+      error: null,
+      cancel_requested: 1,
+    });
+    queue = newQueue([{ type: 'sync', run: async () => undefined }]);
+    await queue.start();
+    expect((await runs.findById(orphan.id))!.status).toBe('cancelled');
+    expect(await runs.list({ tenantId: acme.id, limit: 10 })).toHaveLength(1);
+  });
+
   it('marks runs of a dead process interrupted and re-queues each once', async () => {
     // What a process killed mid-run leaves behind: a row still 'running'.
     const orphan = await runs.insert({
@@ -508,6 +568,63 @@ describe('job queue, scheduler and job runs', () => {
       expect(await runsOf(acme)).toHaveLength(1);
       const stopped = await schedules.get(admin(acme), daily.id);
       expect([stopped.enabled, stopped.configName]).toEqual([false, null]);
+    });
+
+    it('keeps firing the other schedules when one is broken, and retries it a minute later', async () => {
+      const good = await schedules.create(admin(acme), {
+        jobType: 'sync',
+        configId: 1,
+        recurrence: { kind: 'daily', time: '10:00' },
+        timeZone: 'UTC',
+      });
+      const broken = await schedules.create(admin(globex), {
+        jobType: 'sync',
+        configId: 1,
+        recurrence: { kind: 'daily', time: '09:30' },
+        timeZone: 'UTC',
+      });
+      const original = configurations.nameOf;
+      configurations.nameOf = async (tenantId, configId) => {
+        if (tenantId === globex.id) throw new Error('the directory is unreachable');
+        return original(tenantId, configId);
+      };
+      try {
+        now = Date.UTC(2026, 10, 24, 10, 0);
+        await scheduler.tick();
+      } finally {
+        configurations.nameOf = original;
+      }
+      expect((await runsOf(acme)).map((r) => r.schedule_id)).toEqual([good.id]);
+      expect((await schedules.get(admin(globex), broken.id)).nextRunAt).toBe(now + MINUTE);
+    });
+
+    it("keeps an admin's change made while the schedule fires", async () => {
+      const hourly = await schedules.create(admin(acme), {
+        jobType: 'sync',
+        configId: 1,
+        recurrence: { kind: 'hourly', minute: 0 },
+        timeZone: 'UTC',
+      });
+      const original = configurations.nameOf;
+      // The admin disables it between the scheduler reading it and writing its next occurrence.
+      let edited = false;
+      configurations.nameOf = async (tenantId, configId) => {
+        if (!edited) {
+          edited = true;
+          now += 1;
+          await schedules.update(admin(acme), hourly.id, { enabled: false });
+        }
+        return original(tenantId, configId);
+      };
+      try {
+        now = Date.UTC(2026, 10, 24, 10, 0);
+        await scheduler.tick();
+      } finally {
+        configurations.nameOf = original;
+      }
+      const after = await schedules.get(admin(acme), hourly.id);
+      expect(after.enabled).toBe(false);
+      expect(after.lastRun).not.toBeNull();
     });
 
     it('prunes finished runs and process-log entries after the retention period', async () => {

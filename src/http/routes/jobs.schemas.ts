@@ -75,7 +75,9 @@ export const JobRunSchema = z.object({
   configId: z.number().nullable(),
   configName: z.string(),
   trigger: JobTriggerSchema,
-  schedule: z.object({ id: z.number(), description: z.string() }).nullable(),
+  schedule: z
+    .object({ id: z.number(), description: z.string(), recurrence: recurrenceSchema, timeZone: z.string() })
+    .nullable(),
   status: JobStatusSchema,
   severity: Severity,
   attempt: z.number(),

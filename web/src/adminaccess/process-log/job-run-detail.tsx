@@ -34,6 +34,7 @@ import { QueryStates } from '../../shared/components/query-states';
 import { RowAction, RowActions } from '../../shared/components/row-action';
 import { useFormat } from '../../shared/format';
 import { DetailsTable } from '../details-table';
+import { describeRecurrence } from '../schedules/schedule-labels';
 import {
   counterLabel,
   formatDuration,
@@ -117,6 +118,9 @@ function RunDetail({
   const title = t('jobRuns.detailTitle', { name });
   const duration = runDuration(run, updatedAt);
   const counters = Object.entries(run.counters);
+  const scheduleText = run.schedule
+    ? `${describeRecurrence(t, i18n.language, run.schedule.recurrence)} (${run.schedule.timeZone})`
+    : '';
 
   const closeConfirm = () => {
     cancel.reset();
@@ -168,10 +172,10 @@ function RunDetail({
       run.schedule ? (
         schedulesPath ? (
           <Anchor key="schedule" component={Link} to={schedulesPath} size="sm">
-            {run.schedule.description}
+            {scheduleText}
           </Anchor>
         ) : (
-          run.schedule.description
+          scheduleText
         )
       ) : run.trigger === 'schedule' ? (
         t('jobRuns.scheduleDeleted')

@@ -8,6 +8,7 @@ import {
 import { auditKeys } from '../../shared/audit/audit-keys';
 import { useApi } from '../../shared/session/realm-context';
 import { adminKeys } from '../admin.api';
+import type { Recurrence } from '../schedules/schedules.api';
 import type { ProcessLogEntry, ProcessLogSeverity } from './process-log.api';
 
 /** Where each console finds the runs: `${base}/job-runs`. */
@@ -54,7 +55,8 @@ export interface JobRun {
   configId: number | null;
   configName: string;
   trigger: JobTrigger;
-  schedule: { id: number; description: string } | null;
+  /** `description` is English; the pages word `recurrence` in the user's language. */
+  schedule: { id: number; description: string; recurrence: Recurrence; timeZone: string } | null;
   status: JobRunStatus;
   /** The worst severity among the run's messages. */
   severity: ProcessLogSeverity;

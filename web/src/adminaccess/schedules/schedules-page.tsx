@@ -202,7 +202,7 @@ export function SchedulesPage() {
                   <Table.Td>
                     <RowActions>
                       <RowAction
-                        label={t('schedules.edit')}
+                        label={t('schedules.editOf', { name })}
                         icon={IconEdit}
                         onClick={() => setDialog({ kind: 'edit', schedule })}
                       />
@@ -213,7 +213,7 @@ export function SchedulesPage() {
                         disabledReason={orphaned ? t('schedules.configDeletedHint') : undefined}
                       />
                       <RowAction
-                        label={t('schedules.delete')}
+                        label={t('schedules.deleteOf', { name })}
                         icon={IconTrash}
                         color="red"
                         onClick={() => setDialog({ kind: 'delete', schedule })}

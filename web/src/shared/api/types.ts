@@ -170,7 +170,7 @@ export interface Dashboard {
     allTime: VolumeFigure;
     daily: Array<{ day: string } & VolumeFigure>;
   };
-  /** Job runs running now, and runs that failed (finished) in the last 24 hours. */
+  /** Job runs running now, and runs queued in the last 24 hours that failed. */
   jobs: { running: number; failed24h: number };
   inconsistencies: Inconsistency[];
 }
