@@ -8,6 +8,8 @@ declare -A needed=(
   [chromium]=chromium
   [postfix]=postfix
   [swaks]=swaks
+  # SASL authentication for the Postfix that captures what Postvault sends (scripts/postfix-capture.sh)
+  [dovecot]=dovecot-core
 )
 
 missing=()
