@@ -57,6 +57,16 @@ import { JobRunsService } from './jobs/job-runs.service.js';
 import { Scheduler, type JobConfigurations } from './jobs/scheduler.js';
 import { SchedulesRepository } from './jobs/schedules.repository.js';
 import { SchedulesService } from './jobs/schedules.service.js';
+import { MessageAccess } from './archive/message-access.js';
+import { GraphClient } from './sending/graph-mail.transport.js';
+import { MailSettingsRepository } from './sending/mail-settings.repository.js';
+import { MailSettingsService } from './sending/mail-settings.service.js';
+import { Microsoft365ConnectService } from './sending/microsoft365-connect.service.js';
+import { OutgoingMail } from './sending/outgoing-mail.queue.js';
+import { OutgoingMailRepository } from './sending/outgoing-mail.repository.js';
+import { SendingService } from './sending/sending.service.js';
+import { hostname } from 'node:os';
+import { POSTVAULT_VERSION } from './core/version.js';
 
 /** Everything a face of Postvault needs, wired once. The only place that picks implementations. */
 export interface App {
@@ -89,6 +99,11 @@ export interface App {
   processLog: ProcessLogRepository;
   /** Schedules, the job queue and its runner; `serve` starts them. */
   jobs: Jobs;
+  /** Mail sending: settings (system and tenant), the outgoing queue, what Postvault sends. */
+  sending: Sending;
+  /** Where browsers reach Postvault: http.publicUrl, else the listener (set when it listens). */
+  publicUrl(): string;
+  setListeningUrl(url: string): void;
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -103,6 +118,76 @@ export interface Jobs {
   /** Recovers what a dead process left running, then runs queued jobs and due schedules. */
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Sending {
+  settings: MailSettingsService;
+  outgoing: OutgoingMail;
+  service: SendingService;
+  microsoft365: Microsoft365ConnectService;
+}
+
+function openSending(
+  database: OpenedDatabase,
+  deps: {
+    config: Config;
+    tenants: TenantService;
+    masterKey: Buffer;
+    archive: ArchiveService;
+    audit: AuditLogService;
+    logger: Logger;
+    publicUrl: () => string;
+  },
+): Sending {
+  const { config, tenants, masterKey, audit, logger } = deps;
+  const db = database.db;
+  const microsoft = config.microsoft;
+  const app =
+    microsoft.clientId && microsoft.clientSecret
+      ? { clientId: microsoft.clientId, clientSecret: microsoft.clientSecret }
+      : undefined;
+  const settings = new MailSettingsService({
+    settings: new MailSettingsRepository(db),
+    tenants,
+    masterKey,
+    app,
+    audit,
+  });
+  const graph = new GraphClient({ loginUrl: microsoft.loginUrl, graphUrl: microsoft.graphUrl });
+  const outgoing = new OutgoingMail({
+    repository: new OutgoingMailRepository(db),
+    settings,
+    tenants,
+    masterKey,
+    graph,
+    processLog: new ProcessLogRepository(db),
+    logger,
+    ca: config.sending.caFile ? readFileSync(config.sending.caFile, 'utf8') : undefined,
+  });
+  return {
+    settings,
+    outgoing,
+    service: new SendingService({
+      outgoing,
+      settings,
+      archive: deps.archive,
+      access: new MessageAccess(db),
+      tenants,
+      usage: new TenantUsageRepository(db),
+      db,
+      audit,
+      version: POSTVAULT_VERSION,
+      hostname: hostname(),
+    }),
+    microsoft365: new Microsoft365ConnectService({
+      db,
+      graph,
+      settings,
+      app,
+      publicUrl: deps.publicUrl,
+      audit,
+    }),
+  };
 }
 
 /**
@@ -284,6 +369,9 @@ export async function openApp(
     },
   });
   const admin = openAdministration(database, { config, tenants, audit });
+  let listeningUrl = `http://${config.http.host}:${config.http.port}`;
+  const publicUrl = () => (config.http.publicUrl ?? listeningUrl).replace(/\/$/, '');
+  const sending = openSending(database, { config, tenants, masterKey, archive, audit, logger, publicUrl });
   const tenantManagement = new TenantManagementService({
     tenants,
     repository: new TenantRepository(database.db),
@@ -292,6 +380,12 @@ export async function openApp(
     audit,
     deleteTenantBlobs: (tenantId) => blobs.deleteTenant(tenantId),
     tenantChanged: () => admin.journalEndpoints.forgetCachedAddresses(),
+    mailCredentials: async (ctx, tenantId, to, credentials) => {
+      await sending.service.sendCredentials(ctx, tenantId, to, {
+        ...credentials,
+        url: `${publicUrl()}/adminaccess`,
+      });
+    },
   });
   const processLog = new ProcessLogRepository(database.db);
   const journalIntake = new JournalIntake({
@@ -336,9 +430,15 @@ export async function openApp(
     journalIntake,
     processLog,
     jobs,
+    sending,
+    publicUrl,
+    setListeningUrl(url) {
+      listeningUrl = url;
+    },
     masterKey,
     async close() {
       await jobs.stop();
+      await sending.outgoing.stop();
       await journalIntake.stop();
       await preparer.close();
       await database.db.destroy();

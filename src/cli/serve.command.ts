@@ -19,6 +19,8 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
       app.journalIntake.start();
       // Runs left 'running' by a process that died are marked interrupted and queued once more.
       await app.jobs.start();
+      // Mail that waited in the queue when the server stopped goes out now.
+      await app.sending.outgoing.start();
       cli.out.write(
         `Postvault is running.\n` +
           `  data folder: ${app.config.dataDir}\n` +

@@ -32,6 +32,11 @@ export const configSchema = z.object({
           v === true || v === 'true' ? true : v === false || v === 'false' || v === '' ? false : v,
         )
         .default(false),
+      /**
+       * The address browsers reach Postvault at (e.g. https://archive.example.com), for links that
+       * leave the consoles: Microsoft's redirect back after "Connect Tenant". Default: the listener.
+       */
+      publicUrl: z.url().optional(),
     })
     .prefault({}),
   journalSmtp: z
@@ -81,6 +86,25 @@ export const configSchema = z.object({
             ),
         )
         .default('journal.localhost'),
+    })
+    .prefault({}),
+  microsoft: z
+    .object({
+      /** Entra ID and Graph base URLs; tests point them at local fakes (shared/contracts). */
+      loginUrl: z.url().default('https://login.microsoftonline.com'),
+      graphUrl: z.url().default('https://graph.microsoft.com/v1.0'),
+      /**
+       * Postvault's own multi-tenant app registration, used by "Connect Tenant" (admin consent) for
+       * tenants that send through a Microsoft 365 mailbox. Unset: that option is unavailable.
+       */
+      clientId: z.string().trim().optional(),
+      clientSecret: z.string().optional(),
+    })
+    .prefault({}),
+  sending: z
+    .object({
+      /** Extra CA certificates (PEM file) trusted for outgoing SMTP TLS, e.g. an internal CA. */
+      caFile: z.string().optional(),
     })
     .prefault({}),
   jobs: z
@@ -146,6 +170,12 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_JOURNAL_MAX_BACKLOG_MESSAGES: ['journalSmtp', 'maxBacklogMessages'],
   POSTVAULT_JOURNAL_MAX_BACKLOG_MB: ['journalSmtp', 'maxBacklogMegabytes'],
   POSTVAULT_JOURNAL_DOMAIN: ['journal', 'domain'],
+  POSTVAULT_PUBLIC_URL: ['http', 'publicUrl'],
+  POSTVAULT_MICROSOFT_LOGIN_URL: ['microsoft', 'loginUrl'],
+  POSTVAULT_MICROSOFT_GRAPH_URL: ['microsoft', 'graphUrl'],
+  POSTVAULT_MICROSOFT_CLIENT_ID: ['microsoft', 'clientId'],
+  POSTVAULT_MICROSOFT_CLIENT_SECRET: ['microsoft', 'clientSecret'],
+  POSTVAULT_SMTP_CA_FILE: ['sending', 'caFile'],
   POSTVAULT_PROCESS_LOG_RETENTION_DAYS: ['jobs', 'retentionDays'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],

@@ -596,6 +596,99 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('process_log_by_run').on('process_log').column('run_id').execute();
     },
   },
+  '0011_mail_sending': {
+    async up(db: Kysely<unknown>) {
+      // The system's mail server: one row (id 1). Secrets are sealed under the master key.
+      await db.schema
+        .createTable('system_mail_settings')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('authentication', 'text', (c) => c.notNull().defaultTo('none'))
+        .addColumn('host', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('port', 'integer', (c) => c.notNull().defaultTo(25))
+        .addColumn('encryption', 'text', (c) => c.notNull().defaultTo('none'))
+        .addColumn('username', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('password_sealed', 'blob')
+        .addColumn('graph_tenant_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('graph_client_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('graph_client_secret_sealed', 'blob')
+        .addColumn('sender_address', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('sender_name', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('smtputf8', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('support_address', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('allow_tenant_support_address', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attach_system_info', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      // What the system administrator allows each tenant.
+      await db.schema
+        .alterTable('tenants')
+        .addColumn('may_use_system_mail', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .alterTable('tenants')
+        .addColumn('may_configure_own_mail', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      // A tenant's own sending: SMTP or a Microsoft 365 mailbox. Secrets sealed with the tenant's key.
+      await db.schema
+        .createTable('tenant_mail_settings')
+        .addColumn('tenant_id', 'integer', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
+        .addColumn('type', 'text', (c) => c.notNull().defaultTo('none'))
+        .addColumn('smtp_host', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('smtp_port', 'integer', (c) => c.notNull().defaultTo(25))
+        .addColumn('smtp_encryption', 'text', (c) => c.notNull().defaultTo('none'))
+        .addColumn('smtp_username', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('smtp_password_sealed', 'blob')
+        .addColumn('sender_address', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('sender_name', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('smtputf8', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('m365_tenant_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('m365_sender_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('m365_sender_address', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('m365_connected_by', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('support_address', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      // "Connect Tenant" in progress: the state handed to Microsoft and what came back so far.
+      await db.schema
+        .createTable('m365_connect_requests')
+        .addColumn('state', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('user_id', 'integer', (c) => c.notNull())
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('m365_tenant_id', 'text')
+        .addColumn('code_verifier', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      // The outgoing queue. The message is sealed (tenant key, or master key for the system's mail).
+      await db.schema
+        .createTable('outgoing_mail')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'integer', (c) => c.references('tenants.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('mail_from', 'text', (c) => c.notNull())
+        .addColumn('recipients_json', 'text', (c) => c.notNull())
+        .addColumn('message_sealed', 'blob', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('not_before', 'integer', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('transport', 'text')
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('finished_at', 'integer')
+        .execute();
+      await db.schema
+        .createIndex('outgoing_mail_due')
+        .on('outgoing_mail')
+        .columns(['status', 'not_before'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

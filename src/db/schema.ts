@@ -45,6 +45,10 @@ export interface Database {
   journal_spool_done: JournalSpoolDoneTable;
   schedules: SchedulesTable;
   job_runs: JobRunsTable;
+  system_mail_settings: SystemMailSettingsTable;
+  tenant_mail_settings: TenantMailSettingsTable;
+  m365_connect_requests: M365ConnectRequestsTable;
+  outgoing_mail: OutgoingMailTable;
 }
 
 export interface TenantsTable {
@@ -57,6 +61,9 @@ export interface TenantsTable {
   max_users: number | null;
   max_mailboxes: number | null;
   max_storage_bytes: number | null;
+  /** Mail sending (System console): may use the system's server / may configure its own. */
+  may_use_system_mail: ColumnType<number, number | undefined, number>;
+  may_configure_own_mail: ColumnType<number, number | undefined, number>;
 }
 
 export interface TenantKeysTable {
@@ -487,3 +494,93 @@ export interface JobRunsTable {
 }
 
 export type JobRun = Selectable<JobRunsTable>;
+
+export type SmtpEncryption = 'none' | 'starttls' | 'tls';
+
+export interface SystemMailSettingsTable {
+  /** Always 1. */
+  id: number;
+  enabled: number;
+  authentication: 'none' | 'password' | 'microsoft365';
+  host: string;
+  port: number;
+  encryption: SmtpEncryption;
+  username: string;
+  /** Sealed under the master key (context system-mail:password). */
+  password_sealed: Buffer | null;
+  graph_tenant_id: string;
+  graph_client_id: string;
+  graph_client_secret_sealed: Buffer | null;
+  sender_address: string;
+  sender_name: string;
+  smtputf8: number;
+  support_address: string;
+  allow_tenant_support_address: number;
+  attach_system_info: number;
+  updated_at: number;
+}
+
+export interface TenantMailSettingsTable {
+  tenant_id: number;
+  type: 'none' | 'smtp' | 'microsoft365';
+  smtp_host: string;
+  smtp_port: number;
+  smtp_encryption: SmtpEncryption;
+  /** Empty: no authentication. */
+  smtp_username: string;
+  /** Sealed with the tenant's data key (context mail:smtp-password). */
+  smtp_password_sealed: Buffer | null;
+  sender_address: string;
+  sender_name: string;
+  smtputf8: number;
+  /** The connected Microsoft 365 tenant (GUID), confirmed by "Connect Tenant". */
+  m365_tenant_id: string;
+  /** The mailbox mail is sent from: its Graph user id and address. */
+  m365_sender_id: string;
+  m365_sender_address: string;
+  /** The Microsoft 365 admin who confirmed the connection. */
+  m365_connected_by: string;
+  support_address: string;
+  updated_at: number;
+}
+
+export interface M365ConnectRequestsTable {
+  /** Random; handed to Microsoft as `state` and checked on the way back. */
+  state: string;
+  tenant_id: number;
+  user_id: number;
+  /** 'consent' → 'sign-in' → 'done' | 'failed'. */
+  stage: 'consent' | 'sign-in' | 'done' | 'failed';
+  m365_tenant_id: string | null;
+  /** PKCE verifier of the interactive sign-in. */
+  code_verifier: string;
+  /** JSON of what was confirmed (tenant id, admin) when done. */
+  outcome: string | null;
+  error: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export type OutgoingMailStatus = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface OutgoingMailTable {
+  id: Generated<number>;
+  /** null: the system's own mail (test mail of the System console). */
+  tenant_id: number | null;
+  purpose: 'test' | 'support' | 'resend' | 'credentials';
+  mail_from: string;
+  recipients_json: string;
+  /** The exact message, sealed (tenant key, or master key when tenant_id is null). */
+  message_sealed: Buffer;
+  size: number;
+  status: OutgoingMailStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  not_before: number;
+  last_error: string | null;
+  /** How it went out (or was tried): 'tenant-smtp', 'system-microsoft365', … */
+  transport: string | null;
+  /** Who asked for it (for the process log). */
+  requested_by: string;
+  created_at: number;
+  finished_at: number | null;
+}

@@ -92,6 +92,7 @@ export async function startHttpServer(app: App) {
   const purge = setInterval(() => void app.auth.purgeExpired().catch(() => undefined), 10 * 60_000);
   purge.unref();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  app.setListeningUrl(url);
   return {
     url,
     close: async () => {

@@ -49,6 +49,13 @@ export class TenantManagementService {
       deleteTenantBlobs: (tenantId: number) => Promise<void>;
       /** Told after a tenant is suspended, resumed or deleted (caches of what it may do). */
       tenantChanged?: (tenantId: number) => void;
+      /** Mails a new admin's sign-in details (the sending capability); absent: never mailed. */
+      mailCredentials?: (
+        ctx: AuthContext,
+        tenantId: number,
+        to: string,
+        credentials: { login: string; password: string },
+      ) => Promise<void>;
     },
   ) {}
 
@@ -63,7 +70,10 @@ export class TenantManagementService {
     return this.summarise(await this.deps.tenants.findById(tenantId));
   }
 
-  async create(ctx: AuthContext, input: { slug: string; name: string; quotas?: Partial<TenantQuotas> }) {
+  async create(
+    ctx: AuthContext,
+    input: { slug: string; name: string; quotas?: Partial<TenantQuotas>; adminEmail?: string },
+  ) {
     requireSystemAdmin(ctx, 'creating a tenant');
     const slug = input.slug.trim().toLowerCase();
     const name = input.name.trim();
@@ -76,7 +86,28 @@ export class TenantManagementService {
     if (input.quotas) await this.deps.repository.update(tenant.id, quotaColumns(input.quotas));
     const admin = await this.deps.provisioner.provisionAdmin(tenant.id, ctx.actor);
     await this.record(ctx, 'tenant.create', tenant, { quotas: input.quotas ?? {} });
-    return { tenant: await this.get(ctx, tenant.id), admin };
+    const credentialsMail = await this.mailCredentials(ctx, tenant.id, input.adminEmail, admin);
+    return { tenant: await this.get(ctx, tenant.id), admin, ...(credentialsMail && { credentialsMail }) };
+  }
+
+  /**
+   * The tenant exists whatever happens here: a mail that cannot be queued (sending unavailable, a
+   * bad address) is reported next to the credentials, which the console shows once anyway.
+   */
+  private async mailCredentials(
+    ctx: AuthContext,
+    tenantId: number,
+    to: string | undefined,
+    admin: { login: string; password: string },
+  ): Promise<{ to: string; queued: boolean; error: string | null } | undefined> {
+    const address = to?.trim();
+    if (!address || !this.deps.mailCredentials) return undefined;
+    try {
+      await this.deps.mailCredentials(ctx, tenantId, address, admin);
+      return { to: address, queued: true, error: null };
+    } catch (error) {
+      return { to: address, queued: false, error: (error as Error).message };
+    }
   }
 
   async update(ctx: AuthContext, tenantId: number, input: { name?: string; quotas?: Partial<TenantQuotas> }) {

@@ -102,6 +102,14 @@ export class TenantRepository {
       .execute();
   }
 
+  /** The system mail server's secrets, also sealed directly under the master key. */
+  findSystemMailSecrets() {
+    return this.db
+      .selectFrom('system_mail_settings')
+      .select(['password_sealed', 'graph_client_secret_sealed'])
+      .executeTakeFirst();
+  }
+
   findAllKeys() {
     return this.db.selectFrom('tenant_keys').selectAll().execute();
   }
@@ -125,8 +133,11 @@ export class TenantRepository {
   async rewrapAll(
     rows: Array<{ tenantId: number; purpose: string; keyId: number; wrapped: Buffer }>,
     resealedSystemSecrets: Array<{ systemAdminId: number; totpSecret: Buffer }> = [],
+    resealedMailSecrets?: { password_sealed: Buffer | null; graph_client_secret_sealed: Buffer | null },
   ) {
     await this.db.transaction().execute(async (trx) => {
+      if (resealedMailSecrets)
+        await trx.updateTable('system_mail_settings').set(resealedMailSecrets).execute();
       for (const row of resealedSystemSecrets) {
         await trx
           .updateTable('system_admins')

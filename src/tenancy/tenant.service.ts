@@ -1,4 +1,5 @@
 import { openForSystem, sealForSystem } from '../core/sealed.js';
+import { SYSTEM_CLIENT_SECRET_CONTEXT, SYSTEM_PASSWORD_CONTEXT } from '../sending/mail-secret-contexts.js';
 import { newKey, unwrapKey, wrapKey, type TenantKeyring } from '../core/keys.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Tenant } from '../db/schema.js';
@@ -137,7 +138,14 @@ export class TenantService {
         ),
       };
     });
-    await this.tenants.rewrapAll(rewrapped, resealed);
+    const mail = await this.tenants.findSystemMailSecrets();
+    const reseal = (sealed: Buffer | null, context: string) =>
+      sealed && sealForSystem(newMaster, openForSystem(this.masterKey, sealed, context), context);
+    const resealedMail = mail && {
+      password_sealed: reseal(mail.password_sealed, SYSTEM_PASSWORD_CONTEXT),
+      graph_client_secret_sealed: reseal(mail.graph_client_secret_sealed, SYSTEM_CLIENT_SECRET_CONTEXT),
+    };
+    await this.tenants.rewrapAll(rewrapped, resealed, resealedMail);
     return rewrapped.length;
   }
 }

@@ -40,6 +40,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/admin/job-runs': null,
   'POST /api/v1/admin/job-runs/:runId/cancel': {},
   'POST /api/v1/system/job-runs/:runId/cancel': {},
+  'PUT /api/v1/system/tenants/:tenantId/mail-policy': { mayUseSystemServer: false },
+  'POST /api/v1/messages/:messageId/resend': { to: 'intruder@alpha.example' },
 };
 
 describe('tenant isolation, route by route', () => {
@@ -62,6 +64,7 @@ describe('tenant isolation, route by route', () => {
           '/api/v1/admin/process-log',
           '/api/v1/admin/schedules',
           '/api/v1/admin/job-runs',
+          '/api/v1/admin/sending',
         ].map(async (url) => (await client.get(url)).body),
       ),
     );
@@ -114,6 +117,30 @@ describe('tenant isolation, route by route', () => {
     });
     for (const answer of [user, group, domain, mailbox, secret, endpoint, schedule])
       expect(answer.status).toBe(201);
+    // A message in B's archive, and a Connect Tenant B's admin has started.
+    const [archived] = await http.app.archive.archiveBatch({ tenantId: b.tenant.id }, mailbox.body.id, [
+      {
+        raw: Buffer.from('Subject: beta only\r\nMessage-ID: <b@beta>\r\n\r\nbody\r\n'),
+        folderPath: '',
+        sourceRef: 'b',
+      },
+    ]);
+    const state = 'beta-connect-state-0123456789';
+    await http.app.database.db
+      .insertInto('m365_connect_requests')
+      .values({
+        state,
+        tenant_id: b.tenant.id,
+        user_id: user.body.user.id,
+        stage: 'consent',
+        m365_tenant_id: null,
+        code_verifier: 'v',
+        outcome: null,
+        error: null,
+        created_at: Date.now(),
+        expires_at: Date.now() + 600_000,
+      })
+      .execute();
     // Queued, not run: the runner only works in `serve`.
     const run = await b.admin.post(`/api/v1/admin/schedules/${schedule.body.id}/run`);
     expect(run.status).toBe(202);
@@ -139,6 +166,8 @@ describe('tenant isolation, route by route', () => {
       endpointId: endpoint.body.id,
       scheduleId: schedule.body.id,
       runId: run.body.id,
+      messageId: (archived as { messageId: number }).messageId,
+      state,
     });
     snapshotOfB = await snapshot(b.admin);
   });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app.js';
 import { adminRoutes } from '../routes/admin.routes.js';
 import { adminJobRoutes } from '../routes/jobs.routes.js';
+import { adminSendingRoutes, microsoft365CallbackRoutes } from '../routes/sending.routes.js';
 import { journalEndpointRoutes } from '../routes/journal-endpoints.routes.js';
 import { processLogRoutes } from '../routes/process-log.routes.js';
 
@@ -14,4 +15,6 @@ export const adminAccessFace: FastifyPluginAsync<{ app: App }> = async (server, 
   await server.register(journalEndpointRoutes, { prefix: '/api/v1/admin/journal-endpoints', app });
   await server.register(processLogRoutes, { prefix: '/api/v1/admin/process-log', app });
   await server.register(adminJobRoutes, { prefix: '/api/v1/admin', app });
+  await server.register(adminSendingRoutes, { prefix: '/api/v1/admin', app });
+  await server.register(microsoft365CallbackRoutes, { app });
 };

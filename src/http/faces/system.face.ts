@@ -3,6 +3,7 @@ import type { App } from '../../app.js';
 import type { CookieSettings } from '../plugins/session.plugin.js';
 import { authRoutes } from '../routes/auth.routes.js';
 import { systemJobRoutes } from '../routes/jobs.routes.js';
+import { systemSendingRoutes } from '../routes/sending.routes.js';
 import { systemRoutes } from '../routes/system.routes.js';
 
 /** `/system`: the operator's console (pages) and its API under /api/v1/system. */
@@ -27,4 +28,5 @@ export const systemFace: FastifyPluginAsync<{ app: App; cookies: CookieSettings 
     audit: app.audit,
   });
   await server.register(systemJobRoutes, { prefix: '/api/v1/system', app });
+  await server.register(systemSendingRoutes, { prefix: '/api/v1/system', app });
 };

@@ -41,13 +41,23 @@ export const systemRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         tags,
-        summary: 'Create a tenant and its admin (admin@slug); the password is shown once',
+        summary:
+          'Create a tenant and its admin (admin@slug); the password is shown once, and mailed to adminEmail when given',
         body: z.object({
           slug,
           name: z.string().trim().min(1).max(200),
           quotas: QuotasSchema.partial().optional(),
+          adminEmail: z.string().trim().max(320).optional(),
         }),
-        response: { 201: z.object({ tenant: TenantSummarySchema, admin: AdminCredentials }) },
+        response: {
+          201: z.object({
+            tenant: TenantSummarySchema,
+            admin: AdminCredentials,
+            credentialsMail: z
+              .object({ to: z.string(), queued: z.boolean(), error: z.string().nullable() })
+              .optional(),
+          }),
+        },
       },
     },
     async (request, reply) => reply.code(201).send(await tenants.create(authOf(request), request.body)),

@@ -1,0 +1,269 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { openTempHttp, type TempHttp, type TestClient } from '../support/http.js';
+import { openTempApp } from '../support/temp-app.js';
+
+const SMTP_PASSWORD = 'smtp-password-7f3e9c';
+const CLIENT_SECRET = 'graph-client-secret-2b8d41';
+const TENANT_PASSWORD = 'tenant-smtp-password-91ac';
+
+describe('mail sending settings over HTTP', () => {
+  let http: TempHttp;
+  let system: TestClient;
+  let admin: TestClient;
+  let tenant: { id: number; slug: string };
+
+  beforeEach(async () => {
+    http = await openTempHttp();
+    system = await http.systemClient();
+    ({ admin, tenant } = await http.tenantWithAdmin('acme'));
+  });
+
+  afterEach(async () => {
+    await http.close();
+  });
+
+  /** Every stored byte of the database, to look for a secret in plaintext. */
+  const databaseContains = (needle: string) => {
+    const db = http.app.database.sqlite;
+    const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{
+      name: string;
+    }>;
+    return tables.some(({ name }) =>
+      (db.prepare(`select * from "${name}"`).all() as Array<Record<string, unknown>>).some((row) =>
+        Object.values(row).some((value) =>
+          Buffer.isBuffer(value) ? value.includes(needle) : String(value).includes(needle),
+        ),
+      ),
+    );
+  };
+
+  it('keeps the system server off and unconfigured until the system admin sets it', async () => {
+    const initial = await system.get('/api/v1/system/mail-server');
+    expect(initial.body).toMatchObject({ enabled: false, port: 25, passwordSet: false, complete: false });
+    const sending = await admin.get('/api/v1/admin/sending');
+    expect(sending.body.route).toEqual({ available: false, reason: 'SYSTEM_SENDING_OFF' });
+    expect((await admin.get('/api/v1/sending/availability')).body).toEqual({
+      available: false,
+      reason: 'SYSTEM_SENDING_OFF',
+    });
+  });
+
+  it('stores secrets sealed, never returns them, and keeps them when a change leaves them out', async () => {
+    const saved = await system.put('/api/v1/system/mail-server', {
+      enabled: true,
+      authentication: 'password',
+      host: 'smtp.example.net',
+      port: 587,
+      encryption: 'starttls',
+      username: 'postvault',
+      password: SMTP_PASSWORD,
+      graph: { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-id', clientSecret: CLIENT_SECRET },
+      senderAddress: 'archive@example.net',
+      senderName: 'Postvault',
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ passwordSet: true, complete: true, graph: { clientSecretSet: true } });
+    expect(JSON.stringify(saved.body)).not.toContain(SMTP_PASSWORD);
+    expect(JSON.stringify(saved.body)).not.toContain(CLIENT_SECRET);
+    expect(databaseContains(SMTP_PASSWORD)).toBe(false);
+    expect(databaseContains(CLIENT_SECRET)).toBe(false);
+
+    const renamed = await system.put('/api/v1/system/mail-server', { senderName: 'Archive' });
+    expect(renamed.body).toMatchObject({ senderName: 'Archive', passwordSet: true, complete: true });
+    const resolved = await http.app.sending.settings.resolve(tenant.id);
+    expect(resolved).toMatchObject({
+      available: true,
+      route: { via: 'system', kind: 'smtp' },
+      smtp: { auth: { username: 'postvault', password: SMTP_PASSWORD } },
+    });
+    const cleared = await system.put('/api/v1/system/mail-server', { password: null });
+    expect(cleared.body).toMatchObject({ passwordSet: false, complete: false });
+
+    const audit = JSON.stringify((await system.get('/api/v1/system/audit?action=mail-server')).body);
+    expect(audit).toContain('mail-server.update');
+    expect(audit).not.toContain(SMTP_PASSWORD);
+    expect(audit).not.toContain(CLIENT_SECRET);
+  });
+
+  it('refuses an internationalized sender unless the server supports UTF-8 headers', async () => {
+    const refused = await system.put('/api/v1/system/mail-server', { senderAddress: '山田太郎@株式.会社' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/RFC 6532/);
+    const accepted = await system.put('/api/v1/system/mail-server', {
+      senderAddress: '山田太郎@株式.会社',
+      smtputf8: true,
+    });
+    expect(accepted.status).toBe(200);
+  });
+
+  it("lets the system admin decide what a tenant may do, and resolves the tenant's route by it", async () => {
+    await system.put('/api/v1/system/mail-server', {
+      enabled: true,
+      host: 'smtp.example.net',
+      senderAddress: 'archive@example.net',
+    });
+    const own = {
+      type: 'smtp',
+      smtp: {
+        host: 'mail.acme.test',
+        port: 465,
+        encryption: 'tls',
+        username: 'acme',
+        password: TENANT_PASSWORD,
+      },
+      senderAddress: 'archive@acme.test',
+    };
+    const configured = await admin.put('/api/v1/admin/sending', own);
+    expect(configured.status).toBe(200);
+    expect(configured.body).toMatchObject({
+      type: 'smtp',
+      smtp: { passwordSet: true },
+      route: { available: true, via: 'tenant', kind: 'smtp' },
+    });
+    expect(JSON.stringify(configured.body)).not.toContain(TENANT_PASSWORD);
+    expect(databaseContains(TENANT_PASSWORD)).toBe(false);
+
+    // Not allowed to configure its own any more: the system's server takes over.
+    const policy = await system.put(`/api/v1/system/tenants/${tenant.id}/mail-policy`, {
+      mayConfigureOwn: false,
+    });
+    expect(policy.body).toEqual({ mayUseSystemServer: true, mayConfigureOwn: false });
+    expect((await admin.get('/api/v1/admin/sending')).body.route).toEqual({
+      available: true,
+      via: 'system',
+      kind: 'smtp',
+    });
+    const forbidden = await admin.put('/api/v1/admin/sending', { type: 'smtp' });
+    expect(forbidden.status).toBe(400);
+    expect(forbidden.body.message).toMatch(/does not let this tenant configure its own/);
+
+    // Nor the system's server: unavailable, and Web Access learns it at its next look.
+    await system.put(`/api/v1/system/tenants/${tenant.id}/mail-policy`, { mayUseSystemServer: false });
+    expect((await admin.get('/api/v1/sending/availability')).body).toEqual({
+      available: false,
+      reason: 'SYSTEM_SERVER_NOT_ALLOWED',
+    });
+    const test = await admin.post('/api/v1/admin/sending/test', { to: 'someone@example.org' });
+    expect(test.body).toMatchObject({ sent: false, detail: 'SYSTEM_SERVER_NOT_ALLOWED' });
+
+    // The global switch beats everything, a complete own server included.
+    await system.put(`/api/v1/system/tenants/${tenant.id}/mail-policy`, { mayConfigureOwn: true });
+    expect((await admin.get('/api/v1/admin/sending')).body.route.via).toBe('tenant');
+    await system.put('/api/v1/system/mail-server', { enabled: false });
+    expect((await admin.get('/api/v1/admin/sending')).body.route).toEqual({
+      available: false,
+      reason: 'SYSTEM_SENDING_OFF',
+    });
+  });
+
+  it('offers Microsoft 365 only when Postvault has an app registration', async () => {
+    const refused = await admin.put('/api/v1/admin/sending', { type: 'microsoft365' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/no Microsoft app registration/);
+    expect((await admin.post('/api/v1/admin/sending/microsoft365/connect')).status).toBe(400);
+  });
+
+  it('keeps the tenant support address to the system admin’s permission', async () => {
+    expect((await admin.put('/api/v1/admin/sending', { supportAddress: 'help@acme.test' })).status).toBe(400);
+    await system.put('/api/v1/system/mail-server', {
+      support: { address: 'support@vendor.test', allowTenantAddress: true },
+    });
+    const saved = await admin.put('/api/v1/admin/sending', { supportAddress: 'help@acme.test' });
+    expect(saved.body.support).toEqual({ address: 'help@acme.test', tenantAddressAllowed: true });
+    expect(await http.app.sending.settings.supportAddress(tenant.id)).toEqual({
+      address: 'help@acme.test',
+      attachSystemInfo: true,
+    });
+  });
+
+  it('answers 409 with the reason when Resend or a support request cannot be sent', async () => {
+    const mailbox = await http.app.archive.ensureMailbox({ tenantId: tenant.id }, 'alice');
+    const [archived] = await http.app.archive.archiveBatch({ tenantId: tenant.id }, mailbox.id, [
+      {
+        raw: Buffer.from('Subject: hi\r\nMessage-ID: <r@x>\r\n\r\nbody\r\n'),
+        folderPath: '',
+        sourceRef: 'r',
+      },
+    ]);
+    const messageId = (archived as { messageId: number }).messageId;
+    // The admin's own mailbox, so that only the sending state stands in the way.
+    const me = (await admin.get('/api/v1/auth/session')).body.user.id;
+    expect((await admin.patch(`/api/v1/admin/mailboxes/${mailbox.id}`, { ownerIds: [me] })).status).toBe(200);
+    const resend = await admin.post(`/api/v1/messages/${messageId}/resend`, { to: 'me@acme.test' });
+    expect(resend.status).toBe(409);
+    expect(resend.body.details).toEqual({ reason: 'SYSTEM_SENDING_OFF' });
+    await system.put('/api/v1/system/mail-server', { support: { address: 'support@vendor.test' } });
+    const support = await admin.post('/api/v1/admin/support-requests', {
+      subject: 'Help',
+      message: 'Please.',
+    });
+    expect(support.status).toBe(409);
+  });
+
+  it('lets only readers of the mailbox resend a message', async () => {
+    await system.put('/api/v1/system/mail-server', {
+      enabled: true,
+      host: '127.0.0.1',
+      port: 9,
+      senderAddress: 'archive@acme.test',
+    });
+    const mailbox = await http.app.archive.ensureMailbox({ tenantId: tenant.id }, 'alice');
+    const [archived] = await http.app.archive.archiveBatch({ tenantId: tenant.id }, mailbox.id, [
+      {
+        raw: Buffer.from('Subject: private\r\nMessage-ID: <p@x>\r\n\r\nbody\r\n'),
+        folderPath: '',
+        sourceRef: 'p',
+      },
+    ]);
+    const messageId = (archived as { messageId: number }).messageId;
+    const bob = await admin.post('/api/v1/admin/users', { name: 'bob' });
+    const readers = await admin.post('/api/v1/admin/groups', {
+      name: 'Readers',
+      roles: ['reader'],
+      memberIds: [bob.body.user.id],
+    });
+    expect(readers.status).toBe(201);
+    const bobClient = http.client();
+    await bobClient.signInTenant(bob.body.user.login, bob.body.password);
+    // Not bob's mailbox, not shared with him: as if it did not exist.
+    const refused = await bobClient.post(`/api/v1/messages/${messageId}/resend`, { to: 'bob@acme.test' });
+    expect(refused.status).toBe(404);
+    // Shared with his group: allowed (queued; the queue's sender does not run in this test).
+    const mailboxes = await admin.get('/api/v1/admin/mailboxes');
+    const alice = mailboxes.body.mailboxes.find((m: { name: string }) => m.name === 'alice');
+    const shared = await admin.patch(`/api/v1/admin/mailboxes/${alice.id}`, {
+      sharedGroupIds: [readers.body.id],
+    });
+    expect(shared.status).toBe(200);
+    const queued = await bobClient.post(`/api/v1/messages/${messageId}/resend`, { to: 'bob@acme.test' });
+    expect(queued.status).toBe(202);
+    expect(queued.body.to).toBe('bob@acme.test');
+    const bad = await bobClient.post(`/api/v1/messages/${messageId}/resend`, { to: 'not an address' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('re-seals the system server’s secrets when the master key is rotated', async () => {
+    await system.put('/api/v1/system/mail-server', {
+      enabled: true,
+      authentication: 'password',
+      host: 'smtp.example.net',
+      username: 'postvault',
+      password: SMTP_PASSWORD,
+      graph: { clientSecret: CLIENT_SECRET },
+      senderAddress: 'archive@example.net',
+    });
+    // The CLI rotates while the server runs (several processes may share a data folder); a new
+    // process then opens the secrets with the new master key.
+    const dataDir = http.app.config.dataDir;
+    const rotated = runCli(dataDir, ['keys', 'rotate-master']);
+    expect(rotated.status).toBe(0);
+    const reopened = await openTempApp(dataDir);
+    try {
+      const resolved = await reopened.sending.settings.resolve(null);
+      expect(resolved).toMatchObject({ available: true, smtp: { auth: { password: SMTP_PASSWORD } } });
+    } finally {
+      await reopened.close();
+    }
+  });
+});
