@@ -4,8 +4,10 @@ import {
   IconGauge,
   IconInbox,
   IconKey,
+  IconLifebuoy,
   IconListDetails,
   IconMailbox,
+  IconMailForward,
   IconUsers,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -29,6 +31,8 @@ import { JobRunDetailPage } from './process-log/job-run-detail-page';
 import { ProcessLogPage } from './process-log/process-log-page';
 import { SchedulesPage } from './schedules/schedules-page';
 import { SecretsPage } from './secrets/secrets-page';
+import { SendingPage } from './sending/sending-page';
+import { ContactSupportPage } from './support/contact-support-page';
 import { UserManagementLayout } from './user-management-layout';
 import { UserDetailPage } from './users/user-detail-page';
 import { UsersPage } from './users/users-page';
@@ -98,6 +102,15 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
     routes: [{ path: 'schedules', element: <SchedulesPage /> }],
   },
   {
+    // How mail of this tenant leaves (its own SMTP server or Microsoft 365 mailbox, or the system's).
+    id: 'sending',
+    label: (t) => t('nav.sending'),
+    icon: IconMailForward,
+    to: 'sending',
+    roles: ['admin'],
+    routes: [{ path: 'sending', element: <SendingPage /> }],
+  },
+  {
     // What the processes behind the archiving sections report; auditors may read it too.
     id: 'process-log',
     label: (t) => t('nav.processLog'),
@@ -124,6 +137,14 @@ export const ADMIN_SECTIONS: readonly NavSection[] = [
     to: 'audit',
     roles: ['auditor'],
     routes: [{ path: 'audit', element: <TenantAuditPage /> }],
+  },
+  {
+    id: 'support',
+    label: (t) => t('nav.support'),
+    icon: IconLifebuoy,
+    to: 'support',
+    roles: ['admin'],
+    routes: [{ path: 'support', element: <ContactSupportPage /> }],
   },
 ];
 

@@ -1,4 +1,4 @@
-import { IconActivity, IconBuildingSkyscraper, IconListDetails } from '@tabler/icons-react';
+import { IconActivity, IconBuildingSkyscraper, IconListDetails, IconMailCog } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
 import { AuditLogPage } from '../shared/audit/audit-log-page';
@@ -9,6 +9,7 @@ import { sectionRoutes } from '../shared/layout/section-routes';
 import { NotFoundPage } from '../shared/components/not-found-page';
 import { RealmProvider, SYSTEM_REALM } from '../shared/session/realm-context';
 import { SystemJobRunDetailPage, SystemJobRunsPage } from './job-runs-pages';
+import { MailServerPage } from './mail-server-page';
 import { SYSTEM_AUDIT_ENDPOINT } from './system.api';
 import { TenantDetailPage } from './tenant-detail-page';
 import { TenantsPage } from './tenants-page';
@@ -37,6 +38,14 @@ export const SYSTEM_SECTIONS: readonly NavSection[] = [
       { path: 'job-runs', element: <SystemJobRunsPage /> },
       { path: 'job-runs/:runId', element: <SystemJobRunDetailPage /> },
     ],
+  },
+  {
+    // The system's mail server: how Postvault sends mail for tenants without their own.
+    id: 'mail-server',
+    label: (t) => t('nav.mailServer'),
+    icon: IconMailCog,
+    to: 'mail-server',
+    routes: [{ path: 'mail-server', element: <MailServerPage /> }],
   },
   {
     id: 'audit',

@@ -24,6 +24,7 @@ import {
   useTenant,
   useUpdateTenant,
 } from './system.api';
+import { TenantMailPolicy } from './tenant-mail-policy';
 import { TenantStatusBadge } from './tenant-status-badge';
 
 export function TenantDetailPage() {
@@ -96,6 +97,8 @@ function TenantDetail({ tenant }: { tenant: TenantSummary }) {
         </SimpleGrid>
 
         <TenantEditForm key={tenant.id} tenant={tenant} />
+
+        <TenantMailPolicy tenantId={tenant.id} tenantName={tenant.name} />
 
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="sm">
