@@ -96,7 +96,7 @@ describe('a job running when the server is killed', () => {
       const interrupted = await admin.get(`/api/v1/admin/job-runs/${runId!}`);
       expect(interrupted.run.status).toBe('interrupted');
       expect(interrupted.entries.map((e: any) => e.message)).toContain(
-        'Interrupted: the process stopped while this run was running',
+        'Interrupted: the process stopped while this run was running; queued once more',
       );
       let rerun: any;
       const deadline = Date.now() + 120_000;
