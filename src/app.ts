@@ -151,6 +151,7 @@ function openSending(
     tenants,
     masterKey,
     app,
+    allowPrivateTenantHosts: config.sending.allowPrivateTenantHosts,
     audit,
   });
   const graph = new GraphClient({ loginUrl: microsoft.loginUrl, graphUrl: microsoft.graphUrl });
@@ -163,6 +164,8 @@ function openSending(
     processLog: new ProcessLogRepository(db),
     logger,
     ca: config.sending.caFile ? readFileSync(config.sending.caFile, 'utf8') : undefined,
+    allowPrivateTenantHosts: config.sending.allowPrivateTenantHosts,
+    hostname: hostname(),
   });
   return {
     settings,
@@ -177,7 +180,6 @@ function openSending(
       db,
       audit,
       version: POSTVAULT_VERSION,
-      hostname: hostname(),
     }),
     microsoft365: new Microsoft365ConnectService({
       db,

@@ -105,6 +105,11 @@ export const configSchema = z.object({
     .object({
       /** Extra CA certificates (PEM file) trusted for outgoing SMTP TLS, e.g. an internal CA. */
       caFile: z.string().optional(),
+      /**
+       * Let tenants' own SMTP servers be in private networks (loopback, RFC 1918, link-local, ULA).
+       * Off: a tenant admin cannot make Postvault talk to the hosting provider's internal hosts.
+       */
+      allowPrivateTenantHosts: booleanFlag.default(false),
     })
     .prefault({}),
   jobs: z
@@ -176,6 +181,7 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_MICROSOFT_CLIENT_ID: ['microsoft', 'clientId'],
   POSTVAULT_MICROSOFT_CLIENT_SECRET: ['microsoft', 'clientSecret'],
   POSTVAULT_SMTP_CA_FILE: ['sending', 'caFile'],
+  POSTVAULT_SENDING_ALLOW_PRIVATE_HOSTS: ['sending', 'allowPrivateTenantHosts'],
   POSTVAULT_PROCESS_LOG_RETENTION_DAYS: ['jobs', 'retentionDays'],
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],

@@ -658,6 +658,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('stage', 'text', (c) => c.notNull())
         .addColumn('m365_tenant_id', 'text')
         .addColumn('code_verifier', 'text', (c) => c.notNull())
+        // SHA-256 of a one-time value in a SameSite=Lax cookie of the browser that started the flow.
+        .addColumn('browser_binding', 'text', (c) => c.notNull())
         .addColumn('outcome', 'text')
         .addColumn('error', 'text')
         .addColumn('created_at', 'integer', (c) => c.notNull())
@@ -671,6 +673,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('purpose', 'text', (c) => c.notNull())
         .addColumn('mail_from', 'text', (c) => c.notNull())
         .addColumn('recipients_json', 'text', (c) => c.notNull())
+        // 1: the parts of a message Postvault composes when it is sent (with the route's sender);
+        // 0: exact bytes to send unchanged (Resend).
+        .addColumn('composed', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('message_sealed', 'blob', (c) => c.notNull())
         .addColumn('size', 'integer', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())

@@ -554,6 +554,11 @@ export interface M365ConnectRequestsTable {
   m365_tenant_id: string | null;
   /** PKCE verifier of the interactive sign-in. */
   code_verifier: string;
+  /**
+   * SHA-256 (hex) of a random value kept in a SameSite=Lax cookie of the browser that started the
+   * flow: Microsoft's redirects back are cross-site, so the Strict session cookie does not come along.
+   */
+  browser_binding: string;
   /** JSON of what was confirmed (tenant id, admin) when done. */
   outcome: string | null;
   error: string | null;
@@ -570,7 +575,9 @@ export interface OutgoingMailTable {
   purpose: 'test' | 'support' | 'resend' | 'credentials';
   mail_from: string;
   recipients_json: string;
-  /** The exact message, sealed (tenant key, or master key when tenant_id is null). */
+  /** 1: message_sealed holds the parts of a message composed at send time; 0: exact bytes. */
+  composed: ColumnType<number, number | undefined, number>;
+  /** The message, sealed (tenant key, or master key when tenant_id is null); emptied once ended. */
   message_sealed: Buffer;
   size: number;
   status: OutgoingMailStatus;

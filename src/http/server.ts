@@ -80,7 +80,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
   await server.register(webAppPlugin);
   await server.register(apiV1, { prefix: '/api/v1', app, cookies });
   await server.register(systemFace, { app, cookies });
-  await server.register(adminAccessFace, { app });
+  await server.register(adminAccessFace, { app, cookies });
   return server;
 }
 

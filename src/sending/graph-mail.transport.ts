@@ -99,16 +99,21 @@ export class GraphClient {
     const key = mailbox.toLowerCase();
     let slot = this.mailboxes.get(key);
     if (!slot) this.mailboxes.set(key, (slot = { active: 0, waiting: [] }));
-    if (slot.active >= MAX_CONCURRENT_PER_MAILBOX)
-      await new Promise<void>((resolve) => slot.waiting.push(resolve));
-    slot.active += 1;
+    const own = slot;
+    // A finished request hands its place straight to the next waiter, so no newcomer can slip in
+    // between and make it five.
+    if (own.active >= MAX_CONCURRENT_PER_MAILBOX)
+      await new Promise<void>((resolve) => own.waiting.push(resolve));
+    else own.active += 1;
     try {
       return await work();
     } finally {
-      slot.active -= 1;
-      const next = slot.waiting.shift();
+      const next = own.waiting.shift();
       if (next) next();
-      else if (slot.active === 0) this.mailboxes.delete(key);
+      else {
+        own.active -= 1;
+        if (own.active === 0) this.mailboxes.delete(key);
+      }
     }
   }
 }

@@ -6,6 +6,8 @@ import { requireRole, requireSystemAdmin, type AuthContext } from '../tenancy/ac
 import type { TenantService } from '../tenancy/tenant.service.js';
 import { SYSTEM_CLIENT_SECRET_CONTEXT, SYSTEM_PASSWORD_CONTEXT } from './mail-secret-contexts.js';
 import { isInternationalized } from './outgoing-message.js';
+import { isPrivateAddress } from './smtp.transport.js';
+import { isIP } from 'node:net';
 import type {
   MailSettingsRepository,
   SystemMailSettingsRow,
@@ -119,13 +121,15 @@ export interface MailSettingsServiceDeps {
   masterKey: Buffer;
   /** Postvault's own app registration for "Connect Tenant"; undefined when not configured. */
   app: { clientId: string; clientSecret: string } | undefined;
+  /** sending.allowPrivateTenantHosts: tenants' own servers may be in private networks. */
+  allowPrivateTenantHosts?: boolean;
   audit: AuditRecorder;
   clock?: () => number;
 }
 
 // Loose on purpose: the mail server decides; this catches typing mistakes, and allows UTF-8 (RFC 6531).
 const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/u;
-const HOST = /^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/;
+const HOST = /^[A-Za-z0-9.-]+$|^\[?[0-9a-fA-F:.]+\]?$/;
 
 export class MailSettingsService {
   private readonly clock: () => number;
@@ -304,6 +308,12 @@ export class MailSettingsService {
       updated_at: this.clock(),
     };
     checkHost('smtp.host', row.smtp_host);
+    const literal = row.smtp_host.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(literal) && isPrivateAddress(literal) && !this.deps.allowPrivateTenantHosts)
+      invalidField(
+        'smtp.host',
+        `${row.smtp_host} is in a private network; use your mail server's public name or address`,
+      );
     checkPort('smtp.port', row.smtp_port);
     checkAddress('senderAddress', row.sender_address, row.smtputf8 === 1);
     checkAddress('supportAddress', row.support_address, true);

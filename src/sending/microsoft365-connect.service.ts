@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuditRecorder } from '../compliance/audit-log.types.js';
 import { invalidField, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
@@ -73,8 +73,12 @@ export class Microsoft365ConnectService {
     this.clock = deps.clock ?? Date.now;
   }
 
-  /** Starts the flow: the URL the new tab opens, and the state the dialog polls with. */
-  async start(ctx: AuthContext): Promise<{ state: string; url: string }> {
+  /**
+   * Starts the flow: the URL the new tab opens, the state the dialog polls with, and a one-time
+   * value for a SameSite=Lax cookie (CONNECT_COOKIE) that binds Microsoft's redirects back to this
+   * browser — the session cookie is Strict and is not sent on those cross-site redirects.
+   */
+  async start(ctx: AuthContext): Promise<{ state: string; url: string; browserBinding: string }> {
     requireRole(ctx, 'admin', 'connecting a Microsoft 365 tenant');
     const app = this.requireApp();
     const view = await this.deps.settings.getTenant(ctx);
@@ -84,6 +88,7 @@ export class Microsoft365ConnectService {
       );
     if (ctx.actor.kind !== 'user') throw new ValidationError('Connect Tenant needs a signed-in admin');
     const state = randomBytes(24).toString('base64url');
+    const browserBinding = randomBytes(24).toString('base64url');
     const now = this.clock();
     await this.deps.db
       .insertInto('m365_connect_requests')
@@ -94,6 +99,7 @@ export class Microsoft365ConnectService {
         stage: 'consent',
         m365_tenant_id: null,
         code_verifier: randomBytes(32).toString('base64url'),
+        browser_binding: sha256(browserBinding),
         outcome: null,
         error: null,
         created_at: now,
@@ -108,7 +114,7 @@ export class Microsoft365ConnectService {
       redirect_uri: this.deps.publicUrl() + CONSENT_CALLBACK_PATH,
       state,
     }).toString();
-    return { state, url: url.toString() };
+    return { state, url: url.toString(), browserBinding };
   }
 
   /** The dialog's view of its flow; only the admin who started it, in their tenant, sees it. */
@@ -121,6 +127,15 @@ export class Microsoft365ConnectService {
       .where('tenant_id', '=', ctx.tenantId)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('no such Connect Tenant request');
+    // An abandoned flow ends, so the dialog stops waiting.
+    if ((row.stage === 'consent' || row.stage === 'sign-in') && row.expires_at < this.clock())
+      return {
+        state,
+        stage: 'failed',
+        microsoftTenantId: row.m365_tenant_id,
+        confirmedBy: null,
+        error: 'the sign-in took longer than 30 minutes; start again',
+      };
     const outcome = row.outcome ? (JSON.parse(row.outcome) as { confirmedBy?: string }) : {};
     return {
       state,
@@ -136,10 +151,10 @@ export class Microsoft365ConnectService {
    * interactive sign-in, or a result page. Errors are checked before admin_consent (contract).
    */
   async consented(
-    ctx: AuthContext,
+    browserBinding: string | undefined,
     query: Record<string, string | undefined>,
   ): Promise<{ redirect: string } | { done: ConnectStatus }> {
-    const row = await this.pending(ctx, query.state, 'consent');
+    const row = await this.pending(browserBinding, query.state, 'consent');
     const app = this.requireApp();
     if (query.error)
       return { done: await this.fail(row.state, `${query.error}: ${query.error_description ?? ''}`.trim()) };
@@ -188,8 +203,11 @@ export class Microsoft365ConnectService {
   }
 
   /** Microsoft's redirect after the interactive sign-in: the admin check, then the connection. */
-  async signedIn(ctx: AuthContext, query: Record<string, string | undefined>): Promise<ConnectStatus> {
-    const row = await this.pending(ctx, query.state, 'sign-in');
+  async signedIn(
+    browserBinding: string | undefined,
+    query: Record<string, string | undefined>,
+  ): Promise<ConnectStatus> {
+    const row = await this.pending(browserBinding, query.state, 'sign-in');
     const app = this.requireApp();
     const tenantId = row.m365_tenant_id!;
     if (query.error) return this.fail(row.state, `${query.error}: ${query.error_description ?? ''}`.trim());
@@ -318,9 +336,12 @@ export class Microsoft365ConnectService {
     return body;
   }
 
-  /** The flow of this state, started by this admin in this browser's session. */
-  private async pending(ctx: AuthContext, state: string | undefined, stage: 'consent' | 'sign-in') {
-    requireRole(ctx, 'admin', 'connecting a Microsoft 365 tenant');
+  /** The flow of this state, started in this browser (its Lax cookie), still at this step. */
+  private async pending(
+    browserBinding: string | undefined,
+    state: string | undefined,
+    stage: 'consent' | 'sign-in',
+  ) {
     const row = state
       ? await this.deps.db
           .selectFrom('m365_connect_requests')
@@ -328,13 +349,15 @@ export class Microsoft365ConnectService {
           .where('state', '=', state)
           .executeTakeFirst()
       : undefined;
-    // A state we did not hand out, an old one, one replayed at the wrong step, or one started by
-    // someone else (a link sent to a victim): nothing happens.
-    const own =
-      row && row.tenant_id === ctx.tenantId && ctx.actor.kind === 'user' && row.user_id === ctx.actor.id;
-    if (!row || !own || row.stage !== stage || row.expires_at < this.clock())
+    // A state we did not hand out, an old one, one replayed at the wrong step, or one started in
+    // another browser (a link sent to a victim): nothing happens.
+    const ours =
+      row !== undefined &&
+      browserBinding !== undefined &&
+      sameHash(sha256(browserBinding), row.browser_binding);
+    if (!row || !ours || row.stage !== stage || row.expires_at < this.clock())
       throw new ValidationError(
-        'this Microsoft 365 sign-in does not belong to a Connect Tenant in progress; start again from Admin Access',
+        'this Microsoft 365 sign-in does not belong to a Connect Tenant started in this browser; start again from Admin Access',
       );
     return row;
   }
@@ -355,4 +378,12 @@ export class Microsoft365ConnectService {
       );
     return this.deps.app;
   }
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }

@@ -1,4 +1,4 @@
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import { openForSystem, openForTenant, sealForSystem, sealForTenant } from '../core/sealed.js';
 import type { Logger } from '../core/logger.js';
 import type { OutgoingMailTable } from '../db/schema.js';
@@ -6,11 +6,12 @@ import type { ProcessLogRepository } from '../jobs/process-log.repository.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
 import { GraphClient, GraphMailTransport } from './graph-mail.transport.js';
 import type { MailSettingsService, ResolvedSending } from './mail-settings.service.js';
+import { compose, type MailParts } from './compose.js';
 import {
+  isInternationalized,
   SendError,
   type DeliveryReport,
   type MailTransport,
-  type OutgoingMessage,
 } from './outgoing-message.js';
 import type { OutgoingMailRepository, OutgoingMailRow } from './outgoing-mail.repository.js';
 import { SmtpTransport } from './smtp.transport.js';
@@ -38,6 +39,10 @@ export interface OutgoingMailDeps {
   logger: Logger;
   /** Extra trusted CA certificates for SMTP TLS. */
   ca?: string;
+  /** sending.allowPrivateTenantHosts. */
+  allowPrivateTenantHosts?: boolean;
+  /** The name Postvault greets with and writes into Message-IDs. */
+  hostname: string;
   clock?: () => number;
   /** Back-off of the n-th retry without Retry-After: retryBaseMs × 2^(n-1), at most 1 hour. */
   retryBaseMs?: number;
@@ -47,6 +52,9 @@ export interface OutgoingMailDeps {
 }
 
 const MAX_RETRY_MS = 60 * 60_000;
+/** While sending is unavailable, queued mail waits, looking again this often, at most MAX_HOLD_MS. */
+const HOLD_RETRY_MS = 5 * 60_000;
+const MAX_HOLD_MS = 3 * 86_400_000;
 const SENDERS = 4;
 
 /**
@@ -66,6 +74,7 @@ export class OutgoingMail {
   private stopping = false;
   private wake: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly busyTenants = new Set<number>();
 
   constructor(private readonly deps: OutgoingMailDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -74,18 +83,21 @@ export class OutgoingMail {
     this.pollMs = deps.pollMs ?? 5_000;
   }
 
-  /** Sends now and reports the peer's answer (test mail: the admin wants to see what happened). */
-  async sendNow(
-    tenantId: number | null,
-    message: OutgoingMessage,
-  ): Promise<DeliveryReport & { transport: string }> {
+  /**
+   * Composes and sends a message now, from the route's sender, and reports the peer's answer (test
+   * mail: the admin wants to see what happened).
+   */
+  async sendNow(tenantId: number | null, parts: MailParts): Promise<DeliveryReport & { transport: string }> {
+    // No check(): the SMTP transport refuses an address it cannot send, as a result to show.
     const sending = await this.deps.settings.resolve(tenantId);
     if (!sending.available) throw new SendingUnavailableError(sending.route.reason);
     const transport = transportName(sending);
     try {
+      const raw = await compose(parts, sending.from, this.deps.hostname);
       const report = await this.transportFor(sending).send({
-        ...message,
-        from: message.from || sending.from.address,
+        from: sending.from.address,
+        to: [parts.to],
+        raw,
       });
       return { ...report, transport };
     } catch (error) {
@@ -94,30 +106,43 @@ export class OutgoingMail {
     }
   }
 
-  /** The sender address and name mail of this tenant goes out with, or why there is none. */
-  async sender(tenantId: number | null): Promise<{ address: string; name: string }> {
+  /**
+   * Refuses, before anything is queued, what the tenant's route cannot send: nothing when sending is
+   * unavailable; an internationalized address over SMTP without RFC 6532.
+   */
+  async check(tenantId: number | null, addresses: string[]): Promise<void> {
     const sending = await this.deps.settings.resolve(tenantId);
     if (!sending.available) throw new SendingUnavailableError(sending.route.reason);
-    return sending.from;
+    const international = addresses.filter(isInternationalized);
+    if (sending.smtp && !sending.smtp.smtputf8 && international.length > 0)
+      throw new ValidationError(
+        `${international.join(', ')} is an internationalized address; the mail server is not set to support UTF-8 message headers (RFC 6532)`,
+        { issues: [{ path: 'to', message: 'needs SMTPUTF8 (RFC 6532)' }] },
+      );
   }
 
-  /** Queues a message; refuses at once when sending is unavailable, so the user learns it now. */
+  /**
+   * Queues a message: exact bytes (Resend; the envelope sender is the route's when it is sent) or
+   * the parts of one Postvault composes when it is sent, from the sender of the route then.
+   * Refuses at once what cannot be sent now, so the user learns it now.
+   */
   async enqueue(
     tenantId: number | null,
     purpose: MailPurpose,
-    message: OutgoingMessage,
+    message: { to: string[]; raw: Buffer } | { to: string[]; parts: MailParts },
     requestedBy: string,
   ): Promise<OutgoingMailRow> {
-    const sending = await this.deps.settings.resolve(tenantId);
-    if (!sending.available) throw new SendingUnavailableError(sending.route.reason);
+    await this.check(tenantId, message.to);
+    const content = 'raw' in message ? message.raw : Buffer.from(JSON.stringify(message.parts), 'utf8');
     const now = this.clock();
     const row = await this.deps.repository.insert({
       tenant_id: tenantId,
       purpose,
-      mail_from: message.from,
+      mail_from: '',
       recipients_json: JSON.stringify(message.to),
-      message_sealed: await this.seal(tenantId, message.raw),
-      size: message.raw.length,
+      composed: 'raw' in message ? 0 : 1,
+      message_sealed: await this.seal(tenantId, content),
+      size: content.length,
       status: 'queued',
       not_before: now,
       last_error: null,
@@ -161,12 +186,25 @@ export class OutgoingMail {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        for (const row of await this.deps.repository.findDue(this.clock(), SENDERS - this.inFlight.size)) {
+        // One message per tenant at a time: a tenant whose server hangs cannot hold every sender.
+        for (const row of await this.deps.repository.findDue(this.clock(), 50)) {
+          if (this.inFlight.size >= SENDERS || this.stopping) break;
+          const tenant = row.tenant_id ?? 0;
+          if (this.busyTenants.has(tenant)) continue;
           if (!(await this.deps.repository.claim(row.id))) continue;
-          const task = this.deliver(row).finally(() => {
-            this.inFlight.delete(task);
-            this.wake?.();
-          });
+          this.busyTenants.add(tenant);
+          const task = this.deliver(row)
+            .catch((error: unknown) =>
+              this.deps.logger.error(
+                { err: error, outgoingMail: row.id },
+                'outgoing mail: could not record an outcome',
+              ),
+            )
+            .finally(() => {
+              this.busyTenants.delete(tenant);
+              this.inFlight.delete(task);
+              this.wake?.();
+            });
           this.inFlight.add(task);
         }
       } catch (error) {
@@ -190,63 +228,116 @@ export class OutgoingMail {
 
   private async deliver(row: OutgoingMailRow): Promise<void> {
     const recipients = JSON.parse(row.recipients_json) as string[];
-    let transport: string | null = null;
-    try {
-      const sending = await this.deps.settings.resolve(row.tenant_id);
-      if (!sending.available)
-        throw new SendError(
-          `mail sending is unavailable (${sending.route.reason})`,
-          false,
+    const sending = await this.deps.settings.resolve(row.tenant_id);
+    if (!sending.available) {
+      // Held, not dropped: nothing leaves while sending is off or not allowed, and the message
+      // goes out once it is back — unless that takes longer than a message should wait.
+      if (this.clock() - row.created_at < MAX_HOLD_MS) {
+        await this.deps.repository.defer(
+          row.id,
+          this.clock() + HOLD_RETRY_MS,
+          null,
           sending.route.reason,
-        );
-      transport = transportName(sending);
-      const raw = await this.open(row);
-      const report = await this.transportFor(sending).send({ from: row.mail_from, to: recipients, raw });
-      await this.deps.repository.finish(row.id, 'sent', this.clock(), transport, null);
-      await this.log(
-        row,
-        'info',
-        `Sent ${describe(row)} to ${recipients.join(', ')} (${transport}): ${report.response}`,
-        {
-          transport,
-          response: report.response,
-        },
-      );
-    } catch (error) {
-      const failure =
-        error instanceof SendError
-          ? error
-          : new SendError((error as Error).message, false, (error as Error).message);
-      const attempt = row.attempts + 1;
-      if (failure.transient && attempt < this.maxAttempts) {
-        const delay = failure.retryAfterMs ?? Math.min(MAX_RETRY_MS, this.retryBaseMs * 2 ** (attempt - 1));
-        await this.deps.repository.defer(row.id, this.clock() + delay, transport, failure.detail);
-        await this.log(
-          row,
-          'warning',
-          `Could not send ${describe(row)} to ${recipients.join(', ')} yet (attempt ${attempt}), retrying in ${Math.ceil(delay / 1000)} s: ${failure.message}`,
-          { transport, detail: failure.detail, retryAt: this.clock() + delay },
+          false,
         );
         return;
       }
-      await this.deps.repository.finish(row.id, 'failed', this.clock(), transport, failure.detail);
+      await this.deps.repository.finish(row.id, 'failed', this.clock(), null, sending.route.reason);
       await this.log(
         row,
         'error',
-        `Failed to send ${describe(row)} to ${recipients.join(', ')}: ${failure.message}`,
-        {
-          transport,
-          detail: failure.detail,
-          attempts: attempt,
-        },
+        `Failed to send ${describe(row)} to ${recipients.join(', ')}: mail sending stayed unavailable (${sending.route.reason})`,
+        { reason: sending.route.reason },
       );
+      return;
     }
+    const transport = transportName(sending);
+    let report;
+    try {
+      const content = await this.open(row);
+      const raw =
+        row.composed === 1
+          ? await compose(JSON.parse(content.toString('utf8')) as MailParts, sending.from, this.deps.hostname)
+          : content;
+      report = await this.transportFor(sending).send({ from: sending.from.address, to: recipients, raw });
+    } catch (error) {
+      await this.failed(row, recipients, transport, sending, error);
+      return;
+    }
+    // Sent. Should recording it fail, the row stays 'sending' and goes out again after a restart:
+    // twice rather than never.
+    await this.deps.repository.finish(row.id, 'sent', this.clock(), transport, null);
+    await this.log(
+      row,
+      'info',
+      `Sent ${describe(row)} to ${recipients.join(', ')} (${transport}): ${report.response}`,
+      {
+        transport,
+        response: report.response,
+      },
+    );
+  }
+
+  private async failed(
+    row: OutgoingMailRow,
+    recipients: string[],
+    transport: string,
+    sending: ResolvedSending & { available: true },
+    error: unknown,
+  ): Promise<void> {
+    // Anything but a peer's answer (a key that cannot be opened, a database hiccup) may pass: retry.
+    const failure =
+      error instanceof SendError
+        ? error
+        : new SendError((error as Error).message, true, (error as Error).message);
+    // A tenant sees that the system's server failed, not that server's internals (the installation's
+    // log has them).
+    const shown =
+      row.tenant_id !== null && sending.route.via === 'system'
+        ? {
+            message: "the system's mail server did not take the message",
+            detail: 'details in the installation log',
+          }
+        : { message: failure.message, detail: failure.detail };
+    if (shown.detail !== failure.detail)
+      await this.log({ ...row, tenant_id: null }, 'warning', `Tenant ${row.tenant_id}: ${failure.message}`, {
+        transport,
+        detail: failure.detail,
+      });
+    const attempt = row.attempts + 1;
+    if (failure.transient && attempt < this.maxAttempts) {
+      const delay = failure.retryAfterMs ?? Math.min(MAX_RETRY_MS, this.retryBaseMs * 2 ** (attempt - 1));
+      await this.deps.repository.defer(row.id, this.clock() + delay, transport, shown.detail, true);
+      await this.log(
+        row,
+        'warning',
+        `Could not send ${describe(row)} to ${recipients.join(', ')} yet (attempt ${attempt}), retrying in ${Math.ceil(delay / 1000)} s: ${shown.message}`,
+        { transport, detail: shown.detail, retryAt: this.clock() + delay },
+      );
+      return;
+    }
+    await this.deps.repository.finish(row.id, 'failed', this.clock(), transport, shown.detail);
+    await this.log(
+      row,
+      'error',
+      `Failed to send ${describe(row)} to ${recipients.join(', ')}: ${shown.message}`,
+      {
+        transport,
+        detail: shown.detail,
+        attempts: attempt,
+      },
+    );
   }
 
   private transportFor(sending: ResolvedSending & { available: true }): MailTransport {
     if (sending.microsoft365)
       return new GraphMailTransport(this.deps.graph, sending.microsoft365, sending.microsoft365.mailbox);
-    return new SmtpTransport({ ...sending.smtp!, ca: this.deps.ca });
+    return new SmtpTransport({
+      ...sending.smtp!,
+      ca: this.deps.ca,
+      clientName: this.deps.hostname,
+      forbidPrivateAddresses: sending.route.via === 'tenant' && !this.deps.allowPrivateTenantHosts,
+    });
   }
 
   private async seal(tenantId: number | null, raw: Buffer): Promise<Buffer> {

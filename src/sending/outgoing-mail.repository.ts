@@ -98,7 +98,8 @@ export class OutgoingMailRepository {
       .execute();
   }
 
-  async defer(id: number, notBefore: number, transport: string | null, error: string) {
+  /** Back to the queue until `notBefore`; `countAttempt` false while sending is merely unavailable. */
+  async defer(id: number, notBefore: number, transport: string | null, error: string, countAttempt: boolean) {
     await this.db
       .updateTable('outgoing_mail')
       .set({
@@ -106,7 +107,7 @@ export class OutgoingMailRepository {
         not_before: notBefore,
         transport,
         last_error: error,
-        attempts: (eb) => eb('attempts', '+', 1),
+        attempts: (eb) => eb('attempts', '+', countAttempt ? 1 : 0),
       })
       .where('id', '=', id)
       .execute();

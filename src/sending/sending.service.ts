@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { ArchiveService } from '../archive/archive.service.js';
 import type { MessageAccess } from '../archive/message-access.js';
 import { SYSTEM_AUDIT_CHAIN, type AuditRecorder } from '../compliance/audit-log.types.js';
@@ -9,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { requireRole, requireSystemAdmin, type AuthContext } from '../tenancy/access.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
 import type { TenantUsageRepository } from '../tenancy/tenant-usage.repository.js';
+import type { MailParts } from './compose.js';
 import type { MailSettingsService } from './mail-settings.service.js';
 import { SendError } from './outgoing-message.js';
 import { SendingUnavailableError, type OutgoingMail } from './outgoing-mail.queue.js';
@@ -28,8 +26,6 @@ export interface SendingServiceDeps {
   db: Db;
   audit: AuditRecorder;
   version: string;
-  /** The name Postvault greets peers with and signs its own mail with. */
-  hostname: string;
 }
 
 const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/u;
@@ -90,31 +86,25 @@ export class SendingService {
         'no address for support requests is configured; ask the system administrator',
       );
     const tenant = await this.deps.tenants.findById(ctx.tenantId);
-    const from = await this.sender(ctx.tenantId);
-    const attachments: Mail.Attachment[] = support.attachSystemInfo
-      ? [
-          {
-            filename: 'system-information.json',
-            contentType: 'application/json',
-            content: JSON.stringify(await this.systemInformation(ctx.tenantId), null, 2),
-          },
-        ]
-      : [];
-    const raw = await compose(
-      {
-        from,
-        to: support.address,
-        ...(replyTo ? { replyTo } : {}),
-        subject: `[${tenant.slug}] ${subject}`,
-        text: `${text}\n\n-- \nSent from Postvault Admin Access by ${ctx.actor.name} (tenant ${tenant.name}, ${tenant.slug}).\n`,
-        attachments,
-      },
-      this.deps.hostname,
-    );
+    const parts: MailParts = {
+      to: support.address,
+      ...(replyTo ? { replyTo } : {}),
+      subject: `[${tenant.slug}] ${subject}`,
+      text: `${text}\n\n-- \nSent from Postvault Admin Access by ${ctx.actor.name} (tenant ${tenant.name}, ${tenant.slug}).\n`,
+      attachments: support.attachSystemInfo
+        ? [
+            {
+              filename: 'system-information.json',
+              contentType: 'application/json',
+              content: JSON.stringify(await this.systemInformation(ctx.tenantId), null, 2),
+            },
+          ]
+        : [],
+    };
     const row = await this.deps.outgoing.enqueue(
       ctx.tenantId,
       'support',
-      { from: from.address, to: [support.address], raw },
+      { to: [support.address], parts },
       ctx.actor.name,
     );
     await this.deps.audit.record({
@@ -139,12 +129,11 @@ export class SendingService {
     const recipient = to?.trim() || (await this.userAddress(ctx));
     if (!recipient) invalidField('to', 'you have no email address of your own; enter the address to send to');
     if (!ADDRESS.test(recipient)) invalidField('to', `"${recipient}" is not an email address`);
-    const from = await this.sender(ctx.tenantId);
     const raw = await this.deps.archive.readMessage({ tenantId: ctx.tenantId }, messageId);
     const row = await this.deps.outgoing.enqueue(
       ctx.tenantId,
       'resend',
-      { from: from.address, to: [recipient], raw },
+      { to: [recipient], raw },
       ctx.actor.name,
     );
     const summary = await this.deps.archive.findMessage({ tenantId: ctx.tenantId }, messageId);
@@ -178,23 +167,18 @@ export class SendingService {
     requireSystemAdmin(ctx, 'sending sign-in details');
     if (!ADDRESS.test(to)) invalidField('adminEmail', `"${to}" is not an email address`);
     const tenant = await this.deps.tenants.findById(tenantId);
-    const from = await this.sender(tenantId);
-    const raw = await compose(
-      {
-        from,
-        to,
-        subject: `Your Postvault sign-in for ${tenant.name}`,
-        text:
-          `An administrator account was created for you in Postvault (${tenant.name}).\n\n` +
-          `Sign in at: ${credentials.url}\nLogin: ${credentials.login}\nPassword: ${credentials.password}\n\n` +
-          `Change the password after your first sign-in (user menu → Change password).\n`,
-      },
-      this.deps.hostname,
-    );
+    const parts: MailParts = {
+      to,
+      subject: `Your Postvault sign-in for ${tenant.name}`,
+      text:
+        `An administrator account was created for you in Postvault (${tenant.name}).\n\n` +
+        `Sign in at: ${credentials.url}\nLogin: ${credentials.login}\nPassword: ${credentials.password}\n\n` +
+        `Change the password after your first sign-in (user menu → Change password).\n`,
+    };
     const row = await this.deps.outgoing.enqueue(
       tenantId,
       'credentials',
-      { from: from.address, to: [to], raw },
+      { to: [to], parts },
       ctx.actor.name,
     );
     return { id: row.id };
@@ -204,31 +188,31 @@ export class SendingService {
     const recipient = to.trim();
     if (!ADDRESS.test(recipient)) invalidField('to', `"${recipient}" is not an email address`);
     try {
-      const from = await this.sender(tenantId);
-      const raw = await compose(
-        {
-          from,
-          to: recipient,
-          subject: 'Postvault test mail',
-          text:
-            `This is a test mail from Postvault ${this.deps.version}${tenantId === null ? '' : ` for tenant ${(await this.deps.tenants.findById(tenantId)).slug}`}.\n` +
-            `If you can read it, sending mail works.\n`,
-        },
-        this.deps.hostname,
-      );
-      const report = await this.deps.outgoing.sendNow(tenantId, { from: from.address, to: [recipient], raw });
+      const tenant = tenantId === null ? null : await this.deps.tenants.findById(tenantId);
+      const report = await this.deps.outgoing.sendNow(tenantId, {
+        to: recipient,
+        subject: 'Postvault test mail',
+        text:
+          `This is a test mail from Postvault ${this.deps.version}${tenant ? ` for tenant ${tenant.slug}` : ''}.\n` +
+          `If you can read it, sending mail works.\n`,
+      });
       return { sent: true, transport: report.transport, response: report.response };
     } catch (error) {
       if (error instanceof SendingUnavailableError)
         return { sent: false, transport: null, error: error.message, detail: error.reason };
-      if (error instanceof SendError)
+      if (error instanceof SendError) {
+        // A tenant learns that the system's server failed, not that server's internals.
+        if (tenantId !== null && error.transport?.startsWith('system-'))
+          return {
+            sent: false,
+            transport: error.transport,
+            error: "the system's mail server did not take the message; the system administrator can test it",
+            detail: 'details are not shown to tenants',
+          };
         return { sent: false, transport: error.transport, error: error.message, detail: error.detail };
+      }
       throw error;
     }
-  }
-
-  private sender(tenantId: number | null): Promise<{ address: string; name: string }> {
-    return this.deps.outgoing.sender(tenantId);
   }
 
   private async userAddress(ctx: AuthContext): Promise<string> {
@@ -283,21 +267,4 @@ export class SendingService {
       },
     };
   }
-}
-
-async function compose(
-  mail: Omit<Mail.Options, 'from'> & { from: { address: string; name: string } },
-  hostname: string,
-): Promise<Buffer> {
-  const composer = new MailComposer({
-    ...mail,
-    from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
-    messageId: `<${randomUUID()}@${hostname}>`,
-    date: new Date(),
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
-  return new Promise((resolve, reject) =>
-    composer.compile().build((error, message) => (error ? reject(error) : resolve(message))),
-  );
 }

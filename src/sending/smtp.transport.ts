@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { SmtpEncryption } from '../db/schema.js';
 import {
@@ -20,9 +22,41 @@ export interface SmtpSettings {
   ca?: string;
   /** The name we greet with (EHLO). */
   clientName?: string;
+  /**
+   * Refuse servers whose address is in a private network (a tenant's own server, unless the
+   * operator allows it): the address is resolved once and connected to directly, so a name cannot
+   * resolve to a public address for the check and to an internal one for the connection.
+   */
+  forbidPrivateAddresses?: boolean;
 }
 
-const CONNECTION_TIMEOUT_MS = 30_000;
+/** One unreachable tenant server must not hold a sender for long. */
+const CONNECTION_TIMEOUT_MS = 15_000;
+const SOCKET_TIMEOUT_MS = 30_000;
+
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const)
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['::ffff:0:0', 96],
+] as const)
+  PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+export function isPrivateAddress(address: string): boolean {
+  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
 
 /**
  * One message over SMTP with nodemailer's SMTP client: DATA is the message's bytes as given
@@ -42,18 +76,25 @@ export class SmtpTransport implements MailTransport {
         'not sent: SMTPUTF8 is off in the mail server settings',
       );
     const { host, port, encryption, auth } = this.settings;
+    const address = this.settings.forbidPrivateAddresses
+      ? await publicAddressOf(host)
+      : host.replace(/^\[(.*)\]$/, '$1');
     const transport = nodemailer.createTransport({
-      host,
+      host: address,
       port,
       secure: encryption === 'tls',
       requireTLS: encryption === 'starttls',
       ignoreTLS: encryption === 'none',
       ...(auth ? { auth: { user: auth.username, pass: auth.password } } : {}),
       ...(this.settings.clientName ? { name: this.settings.clientName } : {}),
-      tls: this.settings.ca ? { ca: this.settings.ca } : {},
+      // The certificate is checked against the configured name, also when connecting by address.
+      tls: {
+        ...(this.settings.ca ? { ca: this.settings.ca } : {}),
+        ...(isIP(host) ? {} : { servername: host }),
+      },
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       greetingTimeout: CONNECTION_TIMEOUT_MS,
-      socketTimeout: CONNECTION_TIMEOUT_MS,
+      socketTimeout: SOCKET_TIMEOUT_MS,
       disableFileAccess: true,
       disableUrlAccess: true,
     });
@@ -69,6 +110,28 @@ export class SmtpTransport implements MailTransport {
       transport.close();
     }
   }
+}
+
+async function publicAddressOf(host: string): Promise<string> {
+  const name = host.replace(/^\[(.*)\]$/, '$1');
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(name, { all: true });
+  } catch (error) {
+    throw new SendError(
+      `could not resolve ${host}: ${(error as Error).message}`,
+      true,
+      `DNS: ${(error as Error).message}`,
+    );
+  }
+  const blocked = addresses.find((a) => isPrivateAddress(a.address));
+  if (blocked || addresses.length === 0)
+    throw new SendError(
+      `${host} is in a private network (${blocked?.address ?? 'no address'}); tenants may only use mail servers with public addresses`,
+      false,
+      'private address refused',
+    );
+  return addresses[0]!.address;
 }
 
 interface NodemailerError extends Error {

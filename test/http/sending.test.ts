@@ -266,4 +266,66 @@ describe('mail sending settings over HTTP', () => {
       await reopened.close();
     }
   });
+
+  it("keeps tenants' own servers out of private networks, and the system server's details from tenants", async () => {
+    await system.put('/api/v1/system/mail-server', { enabled: true });
+    const literal = await admin.put('/api/v1/admin/sending', {
+      type: 'smtp',
+      smtp: { host: '127.0.0.1', port: 25 },
+      senderAddress: 'archive@acme.test',
+    });
+    expect(literal.status).toBe(400);
+    expect(literal.body.message).toMatch(/private network/);
+    // A name that resolves into a private network is refused when it would be used.
+    const named = await admin.put('/api/v1/admin/sending', {
+      type: 'smtp',
+      smtp: { host: 'localhost', port: 25 },
+      senderAddress: 'archive@acme.test',
+    });
+    expect(named.status).toBe(200);
+    const probe = await admin.post('/api/v1/admin/sending/test', { to: 'someone@example.org' });
+    expect(probe.body).toMatchObject({
+      sent: false,
+      transport: 'tenant-smtp',
+      detail: 'private address refused',
+    });
+    expect(probe.body.error).toMatch(/localhost is in a private network/);
+
+    // Through the system's server, a tenant sees that it failed, not why.
+    const closed = 9; // discard: nothing listens here
+    await admin.put('/api/v1/admin/sending', { type: 'none' });
+    await system.put('/api/v1/system/mail-server', {
+      host: '127.0.0.1',
+      port: closed,
+      senderAddress: 'a@b.test',
+    });
+    const tenantTest = await admin.post('/api/v1/admin/sending/test', { to: 'someone@example.org' });
+    expect(tenantTest.body).toMatchObject({ sent: false, transport: 'system-smtp' });
+    expect(JSON.stringify(tenantTest.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    const systemTest = await system.post('/api/v1/system/mail-server/test', { to: 'someone@example.org' });
+    expect(systemTest.body.detail).toMatch(/ECONNREFUSED/);
+  });
+
+  it('refuses a Resend to an internationalized address when the server lacks RFC 6532', async () => {
+    await system.put('/api/v1/system/mail-server', {
+      enabled: true,
+      host: 'smtp.example.net',
+      senderAddress: 'a@b.test',
+    });
+    const mailbox = await http.app.archive.ensureMailbox({ tenantId: tenant.id }, 'mine');
+    const me = (await admin.get('/api/v1/auth/session')).body.user.id;
+    await admin.patch(`/api/v1/admin/mailboxes/${mailbox.id}`, { ownerIds: [me] });
+    const [archived] = await http.app.archive.archiveBatch({ tenantId: tenant.id }, mailbox.id, [
+      { raw: Buffer.from('Subject: x\r\nMessage-ID: <u@x>\r\n\r\nbody\r\n'), folderPath: '', sourceRef: 'u' },
+    ]);
+    const refused = await admin.post(
+      `/api/v1/messages/${(archived as { messageId: number }).messageId}/resend`,
+      {
+        to: '山田太郎@株式.会社',
+      },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/RFC 6532/);
+    expect(await http.app.database.db.selectFrom('outgoing_mail').selectAll().execute()).toEqual([]);
+  });
 });

@@ -135,6 +135,7 @@ describe('tenant isolation, route by route', () => {
         stage: 'consent',
         m365_tenant_id: null,
         code_verifier: 'v',
+        browser_binding: 'b',
         outcome: null,
         error: null,
         created_at: Date.now(),

@@ -49,10 +49,16 @@ describe('mail sending through Microsoft 365 (Graph fakes)', () => {
     await fakes.close();
   });
 
-  /** A Postvault page Microsoft redirects the browser to, opened with the admin's session. */
+  /**
+   * A Postvault page Microsoft redirects the browser to. The redirect is cross-site, so the browser
+   * sends only Lax cookies: the flow's pv_m365_connect, not the Strict session cookie.
+   */
   const follow = (client: TestClient, location: string) => {
     expect(location.startsWith(PUBLIC_URL)).toBe(true);
-    return client.get(location.slice(PUBLIC_URL.length));
+    const browser = http.client();
+    const binding = client.cookies.get('pv_m365_connect');
+    if (binding) browser.cookies.set('pv_m365_connect', binding);
+    return browser.get(location.slice(PUBLIC_URL.length));
   };
 
   /** Microsoft's side of a redirect: the fake answers 302 at once for `fake_user`. */
@@ -69,6 +75,9 @@ describe('mail sending through Microsoft 365 (Graph fakes)', () => {
   const connect = async (client: TestClient, user: string, consentAs = 'admin@contoso.com') => {
     const started = await client.post('/api/v1/admin/sending/microsoft365/connect');
     expect(started.status).toBe(200);
+    expect(String(started.headers['set-cookie'])).toMatch(
+      /pv_m365_connect=[^;]+;.*Path=\/adminaccess\/sending\/microsoft365;.*HttpOnly;.*SameSite=Lax/,
+    );
     const consented = await follow(client, await microsoft(started.body.url, consentAs, 'accept'));
     let page = consented;
     if (consented.status === 302)
@@ -252,5 +261,39 @@ describe('mail sending through Microsoft 365 (Graph fakes)', () => {
     const results = await Promise.all(sends);
     expect(results.every((r) => r.body.sent === true)).toBe(true);
     expect(fakes.mailboxActivity('info@contoso.com').maxSendMailInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('holds queued mail while sending is off, and composes it with the sender of the route it leaves by', async () => {
+    world.contoso.grantAdminConsent(world.app.clientId);
+    await system.put('/api/v1/system/mail-server', {
+      authentication: 'microsoft365',
+      graph: { tenantId: world.contoso.id, clientId: world.app.clientId, clientSecret: world.clientSecret },
+      senderAddress: 'info@contoso.com',
+    });
+    const created = await system.post('/api/v1/system/tenants', {
+      slug: 'globex',
+      name: 'Globex',
+      adminEmail: 'boss@globex.test',
+    });
+    expect(created.body.credentialsMail.queued).toBe(true);
+    // Switched off before it goes out: held, not dropped, and no attempt counted.
+    await system.put('/api/v1/system/mail-server', { enabled: false });
+    await http.app.sending.outgoing.start();
+    await expect
+      .poll(
+        async () =>
+          (await http.app.database.db.selectFrom('outgoing_mail').selectAll().executeTakeFirst())?.last_error,
+      )
+      .toBe('SYSTEM_SENDING_OFF');
+    const held = await http.app.database.db.selectFrom('outgoing_mail').selectAll().executeTakeFirstOrThrow();
+    expect([held.status, held.attempts]).toEqual(['queued', 0]);
+    expect(fakes.sentMail).toHaveLength(0);
+    // On again, from another mailbox: the message leaves from the sender configured now.
+    await system.put('/api/v1/system/mail-server', { enabled: true, senderAddress: 'alice@contoso.com' });
+    await http.app.database.db.updateTable('outgoing_mail').set({ not_before: 0 }).execute();
+    await expect.poll(() => world.contoso.sentMail('alice@contoso.com').length, { timeout: 15_000 }).toBe(1);
+    const mime = world.contoso.sentMail('alice@contoso.com')[0]!.mime!.toString();
+    expect(mime).toMatch(/^From: alice@contoso\.com\r$/m);
+    expect(mime).toContain(created.body.admin.password);
   });
 });

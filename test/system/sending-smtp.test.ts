@@ -25,7 +25,11 @@ describe('mail sending over SMTP (a real Postfix)', () => {
   beforeAll(async () => {
     capture = (await startPostfixCapture()) as Capture;
     // The capture's self-signed certificate is trusted as an extra CA (sending.caFile).
-    http = await openTempHttp({ POSTVAULT_SMTP_CA_FILE: capture.certificateFile });
+    // The capture listens on loopback, so tenants' own servers may be private here.
+    http = await openTempHttp({
+      POSTVAULT_SMTP_CA_FILE: capture.certificateFile,
+      POSTVAULT_SENDING_ALLOW_PRIVATE_HOSTS: 'true',
+    });
     system = await http.systemClient();
     ({ admin, tenant } = await http.tenantWithAdmin('acme'));
   }, 120_000);
@@ -186,6 +190,7 @@ describe('mail sending over SMTP (a real Postfix)', () => {
       .poll(
         async () =>
           (await http.app.processLog.list(tenant.id, { limit: 5, process: 'mail-sending' }))[0]?.severity,
+        { timeout: 20_000 },
       )
       .toBe('warning');
     // …and goes out once the server is reachable (the route is resolved again for each attempt).
@@ -200,7 +205,20 @@ describe('mail sending over SMTP (a real Postfix)', () => {
     expect(support!.recipients).toEqual(['support@vendor.test']);
     expect(text).toMatch(/^Subject: \[acme\] Export is slow\r$/m);
     expect(text).toContain('system-information.json');
-    expect(text).not.toContain(capture.password);
+    // The attachment is base64: decode it and look at what it says (and that no secret is in it).
+    const attachment =
+      /filename=system-information\.json\r\n(?:[^\r\n]+\r\n)*\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(text);
+    expect(attachment).not.toBeNull();
+    const information = JSON.parse(
+      Buffer.from(attachment![1]!.replace(/\r\n/g, ''), 'base64').toString('utf8'),
+    );
+    expect(information).toMatchObject({
+      product: 'Postvault',
+      tenant: { slug: 'acme' },
+      usage: { mailboxes: expect.any(Number) },
+      configuration: { sending: 'tenant-smtp' },
+    });
+    expect(JSON.stringify(information)).not.toMatch(/password|secret/i);
 
     // A permanent refusal (SASL login refused) ends the message and says so in the process log.
     await admin.put('/api/v1/admin/sending', {

@@ -1,8 +1,11 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import type { ConnectStatus } from '../../sending/microsoft365-connect.service.js';
-import { authOf, requireSession } from '../plugins/session.plugin.js';
+import { authOf, requireSession, type CookieSettings } from '../plugins/session.plugin.js';
+
+const CONNECT_COOKIE = 'pv_m365_connect';
 import { Id } from '../schemas.js';
 import {
   ConnectStatusSchema,
@@ -87,7 +90,10 @@ export const systemSendingRoutes: FastifyPluginAsyncZod<{ app: App }> = async (s
 };
 
 /** Admin Access → Sending Mails, Connect Tenant and Contact support (under /api/v1/admin). */
-export const adminSendingRoutes: FastifyPluginAsyncZod<{ app: App }> = async (server, { app }) => {
+export const adminSendingRoutes: FastifyPluginAsyncZod<{ app: App; cookies: CookieSettings }> = async (
+  server,
+  { app, cookies },
+) => {
   server.addHook('preHandler', requireSession(app.auth, 'tenant', { roles: ['admin'] }));
   const { settings, service, microsoft365 } = app.sending;
   const tags = ['admin: sending mails'];
@@ -136,7 +142,18 @@ export const adminSendingRoutes: FastifyPluginAsyncZod<{ app: App }> = async (se
         response: { 200: z.object({ state: z.string(), url: z.string() }) },
       },
     },
-    async (request) => microsoft365.start(authOf(request)),
+    async (request, reply) => {
+      const { state, url, browserBinding } = await microsoft365.start(authOf(request));
+      // Lax, unlike the session cookie: it must come along on Microsoft's redirects back.
+      reply.setCookie(CONNECT_COOKIE, browserBinding, {
+        path: '/adminaccess/sending/microsoft365',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: cookies.secure || request.protocol === 'https',
+        maxAge: 30 * 60,
+      });
+      return { state, url };
+    },
   );
   server.get(
     '/sending/microsoft365/connect/:state',
@@ -221,29 +238,46 @@ export const userSendingRoutes: FastifyPluginAsyncZod<{ app: App }> = async (ser
   );
 };
 
-/** Microsoft's redirects back into Admin Access during Connect Tenant (browser pages, not API). */
+/**
+ * Microsoft's redirects back into Admin Access during Connect Tenant (browser pages, not API). They
+ * are cross-site, so the SameSite=Strict session cookie is not sent: the flow's own Lax cookie
+ * (set when it started, bound to its state) says that this browser started it.
+ */
 export const microsoft365CallbackRoutes: FastifyPluginAsyncZod<{ app: App }> = async (server, { app }) => {
-  server.addHook('preHandler', requireSession(app.auth, 'tenant', { roles: ['admin'] }));
   const { microsoft365 } = app.sending;
   const Query = z.record(z.string(), z.string());
+  const page = (reply: FastifyReply, status: ConnectStatus) =>
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(resultPage(status));
   server.get(
     '/adminaccess/sending/microsoft365/consented',
     { schema: { hide: true, querystring: Query } },
     async (request, reply) => {
-      const next = await microsoft365.consented(authOf(request), request.query);
+      // An error redirect may come without our state (contract section 2): show it all the same.
+      if (!request.query.state && request.query.error) return page(reply, errorWithoutState(request.query));
+      const next = await microsoft365.consented(request.cookies[CONNECT_COOKIE], request.query);
       if ('redirect' in next) return reply.redirect(next.redirect);
-      return reply.type('text/html; charset=utf-8').send(resultPage(next.done));
+      return page(reply, next.done);
     },
   );
   server.get(
     '/adminaccess/sending/microsoft365/signed-in',
     { schema: { hide: true, querystring: Query } },
-    async (request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .send(resultPage(await microsoft365.signedIn(authOf(request), request.query))),
+    async (request, reply) => {
+      if (!request.query.state && request.query.error) return page(reply, errorWithoutState(request.query));
+      return page(reply, await microsoft365.signedIn(request.cookies[CONNECT_COOKIE], request.query));
+    },
   );
 };
+
+function errorWithoutState(query: Record<string, string>): ConnectStatus {
+  return {
+    state: '',
+    stage: 'failed',
+    microsoftTenantId: null,
+    confirmedBy: null,
+    error: `${query.error}: ${query.error_description ?? ''}`.trim(),
+  };
+}
 
 const escape = (text: string) =>
   text.replace(
