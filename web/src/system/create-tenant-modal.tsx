@@ -5,13 +5,13 @@ import type { Credentials, TenantSummary } from '../shared/api/types';
 import { FormModal, ModalFooter } from '../shared/components/form-modal';
 import { QuotaFields, quotaDraftFrom, quotasFromDraft, type QuotaDraft } from './quota-fields';
 import { MAX_SLUG_LENGTH, suggestSlug } from './slug';
-import { useCreateTenant } from './system.api';
+import { useCreateTenant, type CredentialsMail } from './system.api';
 
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 interface CreateTenantModalProps {
   onClose: () => void;
-  onCreated: (tenant: TenantSummary, admin: Credentials) => void;
+  onCreated: (tenant: TenantSummary, admin: Credentials, credentialsMail?: CredentialsMail) => void;
 }
 
 export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps) {
@@ -22,6 +22,7 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
   // The slug follows the name until the user edits it.
   const [slugEdited, setSlugEdited] = useState(false);
   const [quotas, setQuotas] = useState<QuotaDraft>(quotaDraftFrom(null));
+  const [adminEmail, setAdminEmail] = useState('');
   const [submitted, setSubmitted] = useState(false);
 
   const nameError = submitted && !name.trim() ? t('validation.required') : undefined;
@@ -42,8 +43,13 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
     setSubmitted(true);
     if (!name.trim() || !slug || !SLUG_PATTERN.test(slug)) return;
     create.mutate(
-      { name: name.trim(), slug, quotas: quotasFromDraft(quotas) },
-      { onSuccess: (answer) => onCreated(answer.tenant, answer.admin) },
+      {
+        name: name.trim(),
+        slug,
+        quotas: quotasFromDraft(quotas),
+        ...(adminEmail.trim() ? { adminEmail: adminEmail.trim() } : {}),
+      },
+      { onSuccess: (answer) => onCreated(answer.tenant, answer.admin, answer.credentialsMail) },
     );
   };
 
@@ -70,6 +76,14 @@ export function CreateTenantModal({ onClose, onCreated }: CreateTenantModalProps
         spellCheck={false}
         required
         error={slugError}
+      />
+      <TextInput
+        type="email"
+        label={t('tenants.adminEmail')}
+        description={t('tenants.adminEmailHint')}
+        value={adminEmail}
+        onChange={(event) => setAdminEmail(event.currentTarget.value)}
+        autoComplete="off"
       />
       <QuotaFields value={quotas} onChange={setQuotas} />
       <ModalFooter

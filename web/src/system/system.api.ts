@@ -46,12 +46,25 @@ function useStoreTenant() {
   };
 }
 
+/** Whether the new admin's sign-in details could be queued for mailing. */
+export interface CredentialsMail {
+  to: string;
+  queued: boolean;
+  error: string | null;
+}
+
 export function useCreateTenant() {
   const api = useApi();
   const store = useStoreTenant();
   return useMutation({
-    mutationFn: (body: { slug: string; name: string; quotas?: Quotas }) =>
-      api<{ tenant: TenantSummary; admin: Credentials }>(`${BASE}/tenants`, { method: 'POST', body }),
+    mutationFn: (body: { slug: string; name: string; quotas?: Quotas; adminEmail?: string }) =>
+      api<{ tenant: TenantSummary; admin: Credentials; credentialsMail?: CredentialsMail }>(
+        `${BASE}/tenants`,
+        {
+          method: 'POST',
+          body,
+        },
+      ),
     onSuccess: (answer) => store(answer.tenant),
   });
 }

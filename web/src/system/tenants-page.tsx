@@ -12,10 +12,13 @@ import { ShownOnceDialog } from '../shared/components/shown-once-dialog';
 import { quotaUsage, UsageBar } from '../shared/components/usage-bar';
 import { useFormat } from '../shared/format';
 import { CreateTenantModal } from './create-tenant-modal';
-import { useTenants } from './system.api';
+import { useTenants, type CredentialsMail } from './system.api';
 import { TenantStatusBadge } from './tenant-status-badge';
 
-type Dialog = { kind: 'create' } | { kind: 'created'; tenant: TenantSummary; admin: Credentials } | null;
+type Dialog =
+  | { kind: 'create' }
+  | { kind: 'created'; tenant: TenantSummary; admin: Credentials; credentialsMail?: CredentialsMail }
+  | null;
 
 export function TenantsPage() {
   const { t } = useTranslation();
@@ -96,13 +99,30 @@ export function TenantsPage() {
       {dialog?.kind === 'create' && (
         <CreateTenantModal
           onClose={() => setDialog(null)}
-          onCreated={(tenant, admin) => setDialog({ kind: 'created', tenant, admin })}
+          onCreated={(tenant, admin, credentialsMail) =>
+            setDialog({ kind: 'created', tenant, admin, credentialsMail })
+          }
         />
       )}
       {dialog?.kind === 'created' && (
         <ShownOnceDialog
           title={t('tenants.createdTitle', { name: dialog.tenant.name })}
-          description={t('tenants.createdDescription')}
+          description={
+            <>
+              {t('tenants.createdDescription')}
+              {dialog.credentialsMail && (
+                <span data-testid="credentials-mail" data-queued={String(dialog.credentialsMail.queued)}>
+                  {' '}
+                  {dialog.credentialsMail.queued
+                    ? t('tenants.credentialsMailed', { to: dialog.credentialsMail.to })
+                    : t('tenants.credentialsNotMailed', {
+                        to: dialog.credentialsMail.to,
+                        error: dialog.credentialsMail.error ?? '',
+                      })}
+                </span>
+              )}
+            </>
+          }
           values={[
             { id: 'login', label: t('shownOnce.login'), value: dialog.admin.login },
             { id: 'password', label: t('shownOnce.password'), value: dialog.admin.password },
