@@ -242,10 +242,16 @@ export class JobRunsRepository {
     return this.db.selectFrom('job_runs').selectAll().where('status', '=', 'running').execute();
   }
 
-  /** Finished runs and process-log entries older than `before` go. */
+  /** Finished runs, process-log entries and ended outgoing mail older than `before` go. */
   async prune(before: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('process_log').where('created_at', '<', before).execute();
+      // What the outgoing queue keeps of ended messages (their content went when they ended).
+      await trx
+        .deleteFrom('outgoing_mail')
+        .where('status', 'in', ['sent', 'failed'])
+        .where('finished_at', '<', before)
+        .execute();
       await trx
         .deleteFrom('job_runs')
         .where('queued_at', '<', before)

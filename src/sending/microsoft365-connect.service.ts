@@ -126,7 +126,8 @@ export class Microsoft365ConnectService {
       .where('state', '=', state)
       .where('tenant_id', '=', ctx.tenantId)
       .executeTakeFirst();
-    if (!row) throw new NotFoundError('no such Connect Tenant request');
+    if (!row || ctx.actor.kind !== 'user' || row.user_id !== ctx.actor.id)
+      throw new NotFoundError('no such Connect Tenant request');
     // An abandoned flow ends, so the dialog stops waiting.
     if ((row.stage === 'consent' || row.stage === 'sign-in') && row.expires_at < this.clock())
       return {
@@ -302,6 +303,27 @@ export class Microsoft365ConnectService {
       next = page['@odata.nextLink'];
     }
     return users.sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+
+  /**
+   * The sending mailbox as Graph knows it: a member of the connected tenant with a mailbox. The
+   * address comes from Graph, never from the browser, so id and address cannot disagree.
+   */
+  async sender(ctx: AuthContext, userId: string): Promise<{ id: string; address: string }> {
+    const view = await this.deps.settings.getTenant(ctx);
+    const app = this.requireApp();
+    if (!view.microsoft365.tenantId)
+      invalidField('microsoft365Sender', 'connect the Microsoft 365 tenant first');
+    const token = await this.deps.graph.token({ tenantId: view.microsoft365.tenantId, ...app });
+    let user: { id?: string; mail?: string | null; userType?: string };
+    try {
+      user = await this.graphGet(token, `/users/${encodeURIComponent(userId)}?$select=id,mail,userType`);
+    } catch {
+      invalidField('microsoft365Sender', 'no such user in the connected Microsoft 365 tenant');
+    }
+    if (!user.mail || user.userType === 'Guest')
+      invalidField('microsoft365Sender', 'this user has no mailbox in the connected Microsoft 365 tenant');
+    return { id: user.id ?? userId, address: user.mail };
   }
 
   private async isConsentingAdmin(token: string): Promise<boolean> {

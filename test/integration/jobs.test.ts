@@ -641,12 +641,35 @@ describe('job queue, scheduler and job runs', () => {
           at: now,
         },
       ]);
+      const ended = {
+        tenant_id: acme.id,
+        purpose: 'resend' as const,
+        mail_from: '',
+        recipients_json: '[]',
+        message_sealed: Buffer.alloc(0),
+        size: 0,
+        not_before: now,
+        last_error: null,
+        transport: 'system-smtp',
+        requested_by: 'x',
+        created_at: now,
+      };
+      await app.database.db
+        .insertInto('outgoing_mail')
+        .values([
+          { ...ended, status: 'sent', finished_at: now },
+          { ...ended, status: 'queued', finished_at: null },
+        ])
+        .execute();
       now += 91 * DAY;
       const fresh = await enqueue(acme);
       await scheduler.tick();
       const left = await runsOf(acme);
       expect(left.map((r) => r.id)).toEqual([fresh.id]);
       expect(await processLog.list(acme.id, { limit: 10 })).toHaveLength(0);
+      // Ended outgoing mail goes too; queued mail stays.
+      const mail = await app.database.db.selectFrom('outgoing_mail').select('status').execute();
+      expect(mail.map((m) => m.status)).toEqual(['queued']);
     });
   });
 

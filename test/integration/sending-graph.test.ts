@@ -104,10 +104,17 @@ describe('mail sending through Microsoft 365 (Graph fakes)', () => {
     expect(mails).not.toContain(null);
     expect(users.some((u: any) => u.userPrincipalName.includes('#EXT#'))).toBe(false);
     const alice = users.find((u: any) => u.mail === 'alice@contoso.com');
+    // The address is Graph's, not what the browser sends; a guest (no mailbox here) is refused.
+    const guest = await admin.put('/api/v1/admin/sending', {
+      type: 'microsoft365',
+      microsoft365Sender: { id: world.guest.id, address: 'guest@contoso.com' },
+    });
+    expect(guest.status).toBe(400);
     const saved = await admin.put('/api/v1/admin/sending', {
       type: 'microsoft365',
-      microsoft365Sender: { id: alice.id, address: alice.mail },
+      microsoft365Sender: { id: alice.id, address: 'someone-else@elsewhere.test' },
     });
+    expect(saved.body.microsoft365.senderAddress).toBe('alice@contoso.com');
     expect(saved.body.route).toEqual({ available: true, via: 'tenant', kind: 'microsoft365' });
 
     // Test mail: Graph's 202, and the MIME handed over is what Postvault composed.

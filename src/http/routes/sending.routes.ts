@@ -119,7 +119,15 @@ export const adminSendingRoutes: FastifyPluginAsyncZod<{ app: App; cookies: Cook
         response: { 200: TenantSendingSchema },
       },
     },
-    async (request) => settings.updateTenant(authOf(request), request.body),
+    async (request) => {
+      const ctx = authOf(request);
+      const chosen = request.body.microsoft365Sender;
+      // The mailbox's address comes from Graph, whatever the browser sent along with its id.
+      const body = chosen
+        ? { ...request.body, microsoft365Sender: await microsoft365.sender(ctx, chosen.id) }
+        : request.body;
+      return settings.updateTenant(ctx, body);
+    },
   );
   server.post(
     '/sending/test',
