@@ -336,8 +336,10 @@ export class JobQueue {
     const now = this.clock();
     if (controller.signal.aborted || error instanceof JobCancelledError) {
       // Shutting down is not cancelling: the run goes back to the queue for the next start.
-      if (this.stopping && !(await this.deps.runs.cancelRequested(run.id))) {
-        await this.deps.runs.requeue(run.id, run.attempt, now, 'stopped with the process');
+      if (
+        this.stopping &&
+        (await this.deps.runs.requeue(run.id, run.attempt, now, 'stopped with the process'))
+      ) {
         await this.logFor(run, 'info', 'Stopped with the process; queued again for the next start');
         return;
       }
@@ -356,7 +358,12 @@ export class JobQueue {
     }
     if (transient && run.attempt < (handler.maxAttempts ?? 3)) {
       const delay = this.retryBaseMs * 4 ** (run.attempt - 1);
-      await this.deps.runs.requeue(run.id, run.attempt + 1, now + delay, message);
+      if (!(await this.deps.runs.requeue(run.id, run.attempt + 1, now + delay, message))) {
+        // A cancel came in between: end it rather than leave a queued run nobody may claim.
+        await this.deps.runs.finish(run.id, 'cancelled', now, counters, message);
+        await this.logFor(run, 'warning', `Cancelled (the attempt had failed: ${message})`, { counters });
+        return;
+      }
       await this.logFor(
         run,
         'warning',

@@ -183,13 +183,15 @@ export class JobRunsRepository {
       .execute();
   }
 
-  /** running → queued again, for a retry after `notBefore`. */
-  async requeue(id: number, attempt: number, notBefore: number, error: string): Promise<void> {
-    await this.db
+  /** running → queued again, unless a cancel arrived meanwhile (then false: end it cancelled). */
+  async requeue(id: number, attempt: number, notBefore: number, error: string): Promise<boolean> {
+    const result = await this.db
       .updateTable('job_runs')
       .set({ status: 'queued', attempt, not_before: notBefore, error, started_at: null })
       .where('id', '=', id)
-      .execute();
+      .where('cancel_requested', '=', 0)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** A queued run is cancelled at once; a running one is asked to stop. Returns the new status. */

@@ -8,6 +8,13 @@ export interface MailParts {
   text: string;
   replyTo?: string;
   attachments?: Array<{ filename: string; contentType: string; content: string }>;
+  /** Fixed when the message is queued, so a message sent twice (at-least-once) is recognizably one. */
+  messageId?: string;
+  date?: string;
+}
+
+export function newMessageId(hostname: string): string {
+  return `<${randomUUID()}@${hostname}>`;
 }
 
 /** The parts as MIME, from the sender the message leaves with (decided when it is sent). */
@@ -23,8 +30,8 @@ export function compose(
     subject: parts.subject,
     text: parts.text,
     attachments: parts.attachments ?? [],
-    messageId: `<${randomUUID()}@${hostname}>`,
-    date: new Date(),
+    messageId: parts.messageId ?? newMessageId(hostname),
+    date: parts.date ? new Date(parts.date) : new Date(),
     disableFileAccess: true,
     disableUrlAccess: true,
   });

@@ -129,7 +129,8 @@ export interface MailSettingsServiceDeps {
 
 // Loose on purpose: the mail server decides; this catches typing mistakes, and allows UTF-8 (RFC 6531).
 const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/u;
-const HOST = /^[A-Za-z0-9.-]+$|^\[?[0-9a-fA-F:.]+\]?$/;
+/** A host name, an IPv4 address, or an IPv6 address with or without brackets (balanced). */
+const HOST = /^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$|^[0-9a-fA-F]*:[0-9a-fA-F:.]*$/;
 
 export class MailSettingsService {
   private readonly clock: () => number;

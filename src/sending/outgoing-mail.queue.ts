@@ -6,7 +6,7 @@ import type { ProcessLogRepository } from '../jobs/process-log.repository.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
 import { GraphClient, GraphMailTransport } from './graph-mail.transport.js';
 import type { MailSettingsService, ResolvedSending } from './mail-settings.service.js';
-import { compose, type MailParts } from './compose.js';
+import { compose, newMessageId, type MailParts } from './compose.js';
 import {
   isInternationalized,
   SendError,
@@ -133,7 +133,17 @@ export class OutgoingMail {
     requestedBy: string,
   ): Promise<OutgoingMailRow> {
     await this.check(tenantId, message.to);
-    const content = 'raw' in message ? message.raw : Buffer.from(JSON.stringify(message.parts), 'utf8');
+    const content =
+      'raw' in message
+        ? message.raw
+        : Buffer.from(
+            JSON.stringify({
+              ...message.parts,
+              messageId: message.parts.messageId ?? newMessageId(this.deps.hostname),
+              date: message.parts.date ?? new Date(this.clock()).toISOString(),
+            }),
+            'utf8',
+          );
     const now = this.clock();
     const row = await this.deps.repository.insert({
       tenant_id: tenantId,
@@ -185,14 +195,21 @@ export class OutgoingMail {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      let started = 0;
       try {
-        // One message per tenant at a time: a tenant whose server hangs cannot hold every sender.
-        for (const row of await this.deps.repository.findDue(this.clock(), 50)) {
-          if (this.inFlight.size >= SENDERS || this.stopping) break;
+        // One message per tenant at a time, the oldest of each: a tenant whose server hangs, or
+        // whose queue is long, cannot hold up the others.
+        const free = SENDERS - this.inFlight.size;
+        const ids =
+          free > 0
+            ? await this.deps.repository.findDueByTenant(this.clock(), [...this.busyTenants], free)
+            : [];
+        for (const id of ids) {
+          if (this.stopping || !(await this.deps.repository.claim(id))) continue;
+          const row = (await this.deps.repository.findById(id))!;
           const tenant = row.tenant_id ?? 0;
-          if (this.busyTenants.has(tenant)) continue;
-          if (!(await this.deps.repository.claim(row.id))) continue;
           this.busyTenants.add(tenant);
+          started += 1;
           const task = this.deliver(row)
             .catch((error: unknown) =>
               this.deps.logger.error(
@@ -210,11 +227,11 @@ export class OutgoingMail {
       } catch (error) {
         this.deps.logger.error({ err: error }, 'outgoing mail: could not read the queue');
       }
+      if (started > 0) continue;
+      // Nothing startable now: wait for the next due message, a finished send or a new one (wake).
       const next = await this.deps.repository.nextDueAt().catch(() => null);
       const wait =
-        this.inFlight.size >= SENDERS || next === null
-          ? this.pollMs
-          : Math.max(10, Math.min(this.pollMs, next - this.clock()));
+        next === null || next <= this.clock() ? this.pollMs : Math.min(this.pollMs, next - this.clock());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.wake = () => {
@@ -228,7 +245,14 @@ export class OutgoingMail {
 
   private async deliver(row: OutgoingMailRow): Promise<void> {
     const recipients = JSON.parse(row.recipients_json) as string[];
-    const sending = await this.deps.settings.resolve(row.tenant_id);
+    let sending: ResolvedSending;
+    try {
+      sending = await this.deps.settings.resolve(row.tenant_id);
+    } catch (error) {
+      // The settings could not be read (a busy database, a key that does not open): try again.
+      await this.failed(row, recipients, null, undefined, error);
+      return;
+    }
     if (!sending.available) {
       // Held, not dropped: nothing leaves while sending is off or not allowed, and the message
       // goes out once it is back — unless that takes longer than a message should wait.
@@ -267,13 +291,15 @@ export class OutgoingMail {
     // Sent. Should recording it fail, the row stays 'sending' and goes out again after a restart:
     // twice rather than never.
     await this.deps.repository.finish(row.id, 'sent', this.clock(), transport, null);
+    // A tenant does not see the system server's reply (it may name internal hosts).
+    const response = row.tenant_id !== null && sending.route.via === 'system' ? 'accepted' : report.response;
     await this.log(
       row,
       'info',
-      `Sent ${describe(row)} to ${recipients.join(', ')} (${transport}): ${report.response}`,
+      `Sent ${describe(row)} to ${recipients.join(', ')} (${transport}): ${response}`,
       {
         transport,
-        response: report.response,
+        response,
       },
     );
   }
@@ -281,8 +307,8 @@ export class OutgoingMail {
   private async failed(
     row: OutgoingMailRow,
     recipients: string[],
-    transport: string,
-    sending: ResolvedSending & { available: true },
+    transport: string | null,
+    sending: (ResolvedSending & { available: true }) | undefined,
     error: unknown,
   ): Promise<void> {
     // Anything but a peer's answer (a key that cannot be opened, a database hiccup) may pass: retry.
@@ -293,7 +319,7 @@ export class OutgoingMail {
     // A tenant sees that the system's server failed, not that server's internals (the installation's
     // log has them).
     const shown =
-      row.tenant_id !== null && sending.route.via === 'system'
+      row.tenant_id !== null && sending?.route.via !== 'tenant'
         ? {
             message: "the system's mail server did not take the message",
             detail: 'details in the installation log',

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { OutgoingMailTable } from '../db/schema.js';
 
@@ -55,6 +55,29 @@ export class OutgoingMailRepository {
       .orderBy('id')
       .limit(limit)
       .execute();
+  }
+
+  /**
+   * The oldest due message of each tenant not in `busy` (null tenant = 0), oldest first: a tenant
+   * with a long queue cannot hide the others' mail behind it.
+   */
+  async findDueByTenant(now: number, busy: readonly number[], limit: number): Promise<number[]> {
+    let q = this.db
+      .selectFrom('outgoing_mail')
+      .select((eb) => eb.fn.min<number>('id').as('id'))
+      .where('status', '=', 'queued')
+      .where('not_before', '<=', now);
+    if (busy.length > 0) q = q.where(sql<number>`coalesce(tenant_id, 0)`, 'not in', [...busy]);
+    const rows = await q
+      .groupBy(sql`coalesce(tenant_id, 0)`)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  findById(id: number): Promise<OutgoingMailRow | undefined> {
+    return this.db.selectFrom('outgoing_mail').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -196,7 +196,12 @@ export class SendingService {
           `This is a test mail from Postvault ${this.deps.version}${tenant ? ` for tenant ${tenant.slug}` : ''}.\n` +
           `If you can read it, sending mail works.\n`,
       });
-      return { sent: true, transport: report.transport, response: report.response };
+      // A tenant does not see the system server's reply (it may name internal hosts).
+      const response =
+        tenantId !== null && report.transport.startsWith('system-')
+          ? "accepted by the system's mail server"
+          : report.response;
+      return { sent: true, transport: report.transport, response };
     } catch (error) {
       if (error instanceof SendingUnavailableError)
         return { sent: false, transport: null, error: error.message, detail: error.reason };

@@ -43,6 +43,9 @@ for (const [network, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const)
   PRIVATE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
@@ -51,6 +54,9 @@ for (const [network, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['::ffff:0:0', 96],
+  ['64:ff9b::', 96],
+  ['2002::', 16],
+  ['ff00::', 8],
 ] as const)
   PRIVATE.addSubnet(network, prefix, 'ipv6');
 
@@ -75,10 +81,24 @@ export class SmtpTransport implements MailTransport {
         false,
         'not sent: SMTPUTF8 is off in the mail server settings',
       );
-    const { host, port, encryption, auth } = this.settings;
-    const address = this.settings.forbidPrivateAddresses
-      ? await publicAddressOf(host)
-      : host.replace(/^\[(.*)\]$/, '$1');
+    const name = this.settings.host.replace(/^\[(.*)\]$/, '$1');
+    // With the private-network rule the name is resolved here and each public address is tried in
+    // turn (as the client would itself), connecting by address so DNS cannot change it in between.
+    const addresses = this.settings.forbidPrivateAddresses ? await publicAddressesOf(name) : [name];
+    let failure: SendError | undefined;
+    for (const address of addresses) {
+      try {
+        return await this.sendTo(address, name, message);
+      } catch (error) {
+        failure = smtpFailure(error);
+        if (!isConnectionFailure(error)) throw failure;
+      }
+    }
+    throw failure!;
+  }
+
+  private async sendTo(address: string, name: string, message: OutgoingMessage): Promise<DeliveryReport> {
+    const { port, encryption, auth } = this.settings;
     const transport = nodemailer.createTransport({
       host: address,
       port,
@@ -90,7 +110,7 @@ export class SmtpTransport implements MailTransport {
       // The certificate is checked against the configured name, also when connecting by address.
       tls: {
         ...(this.settings.ca ? { ca: this.settings.ca } : {}),
-        ...(isIP(host) ? {} : { servername: host }),
+        ...(isIP(name) ? {} : { servername: name }),
       },
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       greetingTimeout: CONNECTION_TIMEOUT_MS,
@@ -104,34 +124,40 @@ export class SmtpTransport implements MailTransport {
         raw: message.raw,
       });
       return { kind: 'smtp', response: info.response };
-    } catch (error) {
-      throw smtpFailure(error);
     } finally {
       transport.close();
     }
   }
 }
 
-async function publicAddressOf(host: string): Promise<string> {
-  const name = host.replace(/^\[(.*)\]$/, '$1');
+async function publicAddressesOf(name: string): Promise<string[]> {
   let addresses: Array<{ address: string }>;
   try {
     addresses = await lookup(name, { all: true });
   } catch (error) {
     throw new SendError(
-      `could not resolve ${host}: ${(error as Error).message}`,
+      `could not resolve ${name}: ${(error as Error).message}`,
       true,
       `DNS: ${(error as Error).message}`,
     );
   }
-  const blocked = addresses.find((a) => isPrivateAddress(a.address));
-  if (blocked || addresses.length === 0)
+  // Said without the address: a tenant must not learn how the provider's names resolve inside.
+  if (addresses.length === 0 || addresses.some((a) => isPrivateAddress(a.address)))
     throw new SendError(
-      `${host} is in a private network (${blocked?.address ?? 'no address'}); tenants may only use mail servers with public addresses`,
+      `${name} is in a private network; tenants may only use mail servers with public addresses`,
       false,
       'private address refused',
     );
-  return addresses[0]!.address;
+  return addresses.map((a) => a.address);
+}
+
+/** No SMTP conversation happened: another address of the server may work. */
+function isConnectionFailure(error: unknown): boolean {
+  const e = error as NodemailerError;
+  return (
+    typeof e.responseCode !== 'number' &&
+    ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNREFUSED'].includes(e.code ?? '')
+  );
 }
 
 interface NodemailerError extends Error {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OutgoingMailRepository } from '../../src/sending/outgoing-mail.repository.js';
 import { runCli } from '../support/cli.js';
 import { openTempHttp, type TempHttp, type TestClient } from '../support/http.js';
 import { openTempApp } from '../support/temp-app.js';
@@ -327,5 +328,35 @@ describe('mail sending settings over HTTP', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/RFC 6532/);
     expect(await http.app.database.db.selectFrom('outgoing_mail').selectAll().execute()).toEqual([]);
+  });
+
+  it("hands out the oldest due message of each tenant, so one tenant's long queue hides no one", async () => {
+    const other = await http.tenantWithAdmin('globex');
+    const row = (tenantId: number, createdAt: number) => ({
+      tenant_id: tenantId,
+      purpose: 'resend' as const,
+      mail_from: '',
+      recipients_json: '["x@y.test"]',
+      message_sealed: Buffer.alloc(0),
+      size: 0,
+      status: 'queued' as const,
+      not_before: 0,
+      last_error: null,
+      transport: null,
+      requested_by: 'test',
+      created_at: createdAt,
+      finished_at: null,
+    });
+    const db = http.app.database.db;
+    await db
+      .insertInto('outgoing_mail')
+      .values(Array.from({ length: 60 }, (_, i) => row(tenant.id, i)))
+      .execute();
+    await db.insertInto('outgoing_mail').values(row(other.tenant.id, 100)).execute();
+    const repository = new OutgoingMailRepository(db);
+    const due = await repository.findDueByTenant(Date.now(), [], 4);
+    const tenants = await Promise.all(due.map(async (id) => (await repository.findById(id))!.tenant_id));
+    expect(tenants).toEqual([tenant.id, other.tenant.id]);
+    expect(await repository.findDueByTenant(Date.now(), [tenant.id], 4)).toHaveLength(1);
   });
 });

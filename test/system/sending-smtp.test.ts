@@ -64,6 +64,14 @@ describe('mail sending over SMTP (a real Postfix)', () => {
       auth: null,
     });
     expect(message!.raw.toString()).toMatch(/^From: Postvault Archive <archive@postvault\.test>\r$/m);
+    // Through the system's server a tenant learns that it was accepted, not the server's reply.
+    const tenantTest = await admin.post('/api/v1/admin/sending/test', { to: 'ops@example.org' });
+    expect(tenantTest.body).toEqual({
+      sent: true,
+      transport: 'system-smtp',
+      response: "accepted by the system's mail server",
+    });
+    await capture.waitForMessages(2);
   });
 
   it('authenticates over STARTTLS and over implicit TLS, and reports a refused password', async () => {
