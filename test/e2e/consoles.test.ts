@@ -275,7 +275,9 @@ describe('System console and Admin Access in Chromium', { timeout: 180_000 }, ()
       const page = await newPage();
       await page.goto(`${server.url}/adminaccess`);
       await signIn(page, 'Login', tenantAdmin!.login, tenantAdmin!.password);
-      // The admin chose German in the test before; back to English for the labels below.
+      // The admin chose German in the test before: wait until it applies, then back to English for
+      // the labels below (switching earlier races the session's language and loses the menu).
+      await page.getByRole('link', { name: 'Benutzerverwaltung' }).waitFor();
       await page.getByTestId('language-switcher').click();
       await page.getByRole('menuitem', { name: 'English' }).click();
       await page.getByRole('link', { name: 'Schedules' }).click();
