@@ -123,6 +123,14 @@ describe('mail sending in the consoles (Chromium, Postfix)', { timeout: 180_000 
     expect(await status.getAttribute('data-available')).toBe('true');
     expect(await status.getAttribute('data-via')).toBe('system');
     await capturePage(admin, '34-admin-sending-mails');
+    // The configure dialog, with the SMTP fields shown: every control has a name.
+    await admin.getByRole('button', { name: 'Configure' }).click();
+    const configure = admin.getByRole('dialog');
+    await configure.getByRole('radio', { name: 'SMTP' }).check();
+    await configure.getByLabel('Mail server', { exact: true }).waitFor();
+    await capturePage(admin, '34b-admin-sending-configure');
+    await configure.getByRole('button', { name: 'Cancel' }).click();
+    await configure.waitFor({ state: 'hidden' });
 
     await admin.getByRole('link', { name: 'Contact support' }).click();
     const support = admin.getByTestId('support-form');
