@@ -25,9 +25,8 @@ import { PageHeader } from '../shared/components/page-header';
 import { QueryStates } from '../shared/components/query-states';
 import { useFormat } from '../shared/format';
 import { emptySecret, SecretField, secretChange, type SecretDraft } from '../shared/sending/secret-field';
-import { HostPortFields, SenderFields } from '../shared/sending/smtp-fields';
+import { EncryptionField, HostPortFields, SenderFields } from '../shared/sending/smtp-fields';
 import {
-  ENCRYPTIONS,
   encryptionLabel,
   looksLikeAddress,
   unavailableReasonText,
@@ -328,18 +327,11 @@ function MailServerForm({ settings }: { settings: SystemMailSettings }) {
   };
 
   const encryption = (
-    <Radio.Group
-      label={t('mailServer.encryption')}
-      description={t('mailServer.encryptionHint')}
+    <EncryptionField
+      text={{ label: t('mailServer.encryption'), hint: t('mailServer.encryptionHint') }}
       value={draft.encryption}
-      onChange={(value) => set('encryption', value as Encryption)}
-    >
-      <Group mt="xs">
-        {ENCRYPTIONS.map((value) => (
-          <Radio key={value} value={value} label={encryptionLabel(t, value)} />
-        ))}
-      </Group>
-    </Radio.Group>
+      onChange={(value) => set('encryption', value)}
+    />
   );
 
   return (

@@ -1,4 +1,4 @@
-import { Alert, Divider, Group, Radio, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Divider, Radio, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -6,13 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../shared/components/error-alert';
 import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { emptySecret, SecretField, secretChange, type SecretDraft } from '../../shared/sending/secret-field';
-import { HostPortFields, SenderFields } from '../../shared/sending/smtp-fields';
-import {
-  ENCRYPTIONS,
-  encryptionLabel,
-  looksLikeAddress,
-  type Encryption,
-} from '../../shared/sending/sending';
+import { EncryptionField, HostPortFields, SenderFields } from '../../shared/sending/smtp-fields';
+import { looksLikeAddress, type Encryption } from '../../shared/sending/sending';
 import { ConnectTenant } from './connect-tenant';
 import { sendingTypeLabel } from './sending-labels';
 import {
@@ -219,18 +214,11 @@ export function SendingFormModal({ sending, onClose }: { sending: TenantSending;
             required
             autoFocus
           />
-          <Radio.Group
-            label={t('sending.encryptionLabel')}
-            description={t('sending.encryptionHint')}
+          <EncryptionField
+            text={{ label: t('sending.encryptionLabel'), hint: t('sending.encryptionHint') }}
             value={draft.encryption}
-            onChange={(value) => set('encryption', value as Encryption)}
-          >
-            <Group mt="xs">
-              {ENCRYPTIONS.map((value) => (
-                <Radio key={value} value={value} label={encryptionLabel(t, value)} />
-              ))}
-            </Group>
-          </Radio.Group>
+            onChange={(value) => set('encryption', value)}
+          />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput
               label={t('sending.username')}

@@ -1,5 +1,7 @@
-import { Checkbox, Grid, NumberInput, SimpleGrid, TextInput } from '@mantine/core';
+import { Checkbox, Grid, Group, NumberInput, Radio, SimpleGrid, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { ReactNode } from 'react';
+import { ENCRYPTIONS, encryptionLabel, type Encryption } from './sending';
 
 /** A field's words: its label and the hint below it (the two consoles word them differently). */
 export interface FieldText {
@@ -90,5 +92,28 @@ export function SenderFields(props: {
         onChange={(event) => props.onSmtputf8(event.currentTarget.checked)}
       />
     </>
+  );
+}
+
+/** None / STARTTLS / SSL/TLS. */
+export function EncryptionField(props: {
+  text: FieldText;
+  value: Encryption;
+  onChange: (value: Encryption) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Radio.Group
+      label={props.text.label}
+      description={props.text.hint}
+      value={props.value}
+      onChange={(value) => props.onChange(value as Encryption)}
+    >
+      <Group mt="xs">
+        {ENCRYPTIONS.map((value) => (
+          <Radio key={value} value={value} label={encryptionLabel(t, value)} />
+        ))}
+      </Group>
+    </Radio.Group>
   );
 }
