@@ -5,9 +5,7 @@ import {
   Card,
   Checkbox,
   Fieldset,
-  Grid,
   Group,
-  NumberInput,
   Paper,
   Radio,
   SimpleGrid,
@@ -27,8 +25,8 @@ import { PageHeader } from '../shared/components/page-header';
 import { QueryStates } from '../shared/components/query-states';
 import { useFormat } from '../shared/format';
 import { emptySecret, SecretField, secretChange, type SecretDraft } from '../shared/sending/secret-field';
+import { EncryptionField, HostPortFields, SenderFields } from '../shared/sending/smtp-fields';
 import {
-  ENCRYPTIONS,
   encryptionLabel,
   looksLikeAddress,
   unavailableReasonText,
@@ -329,18 +327,11 @@ function MailServerForm({ settings }: { settings: SystemMailSettings }) {
   };
 
   const encryption = (
-    <Radio.Group
-      label={t('mailServer.encryption')}
-      description={t('mailServer.encryptionHint')}
+    <EncryptionField
+      text={{ label: t('mailServer.encryption'), hint: t('mailServer.encryptionHint') }}
       value={draft.encryption}
-      onChange={(value) => set('encryption', value as Encryption)}
-    >
-      <Group mt="xs">
-        {ENCRYPTIONS.map((value) => (
-          <Radio key={value} value={value} label={encryptionLabel(t, value)} />
-        ))}
-      </Group>
-    </Radio.Group>
+      onChange={(value) => set('encryption', value)}
+    />
   );
 
   return (
@@ -380,57 +371,26 @@ function MailServerForm({ settings }: { settings: SystemMailSettings }) {
               </Group>
             </Radio.Group>
             {!graph && (
-              <Grid>
-                <Grid.Col span={{ base: 12, sm: 8 }}>
-                  <TextInput
-                    label={t('mailServer.host')}
-                    description={t('mailServer.hostHint')}
-                    value={draft.host}
-                    onChange={(event) => set('host', event.currentTarget.value)}
-                    autoCapitalize="none"
-                    spellCheck={false}
-                  />
-                </Grid.Col>
-                <Grid.Col span={{ base: 12, sm: 4 }}>
-                  <NumberInput
-                    label={t('mailServer.port')}
-                    description={t('mailServer.portHint')}
-                    value={draft.port}
-                    onChange={(value) => set('port', typeof value === 'number' ? value : '')}
-                    min={1}
-                    max={65535}
-                    allowDecimal={false}
-                    allowNegative={false}
-                    error={portError}
-                  />
-                </Grid.Col>
-              </Grid>
+              <HostPortFields
+                host={{ label: t('mailServer.host'), hint: t('mailServer.hostHint') }}
+                port={{ label: t('mailServer.port'), hint: t('mailServer.portHint') }}
+                value={draft}
+                onHost={(value) => set('host', value)}
+                onPort={(value) => set('port', value)}
+                errors={{ port: portError }}
+              />
             )}
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <TextInput
-                label={t('mailServer.senderAddress')}
-                description={
-                  graph ? t('mailServer.senderAddressGraphHint') : t('mailServer.senderAddressHint')
-                }
-                value={draft.senderAddress}
-                onChange={(event) => set('senderAddress', event.currentTarget.value)}
-                error={addressError(draft.senderAddress)}
-                inputMode="email"
-                autoCapitalize="none"
-                spellCheck={false}
-              />
-              <TextInput
-                label={t('mailServer.senderName')}
-                description={t('mailServer.senderNameHint')}
-                value={draft.senderName}
-                onChange={(event) => set('senderName', event.currentTarget.value)}
-              />
-            </SimpleGrid>
-            <Checkbox
-              label={t('mailServer.smtputf8')}
-              description={t('mailServer.smtputf8Hint')}
-              checked={draft.smtputf8}
-              onChange={(event) => set('smtputf8', event.currentTarget.checked)}
+            <SenderFields
+              address={{
+                label: t('mailServer.senderAddress'),
+                hint: graph ? t('mailServer.senderAddressGraphHint') : t('mailServer.senderAddressHint'),
+              }}
+              name={{ label: t('mailServer.senderName'), hint: t('mailServer.senderNameHint') }}
+              smtputf8={{ label: t('mailServer.smtputf8'), hint: t('mailServer.smtputf8Hint') }}
+              value={draft}
+              onText={(key, value) => set(key, value)}
+              onSmtputf8={(value) => set('smtputf8', value)}
+              addressError={addressError(draft.senderAddress)}
             />
           </Stack>
         </Fieldset>

@@ -40,6 +40,7 @@ import {
   type JobRunStatus,
 } from './job-runs.api';
 import type { ProcessLogSeverity } from './process-log.api';
+import { MinSeveritySelect } from './process-log-labels';
 import { RowLink } from './row-link';
 
 /** The search parameters the filters live in, named as the API's (so a link can open a filtered view). */
@@ -408,16 +409,7 @@ function RunFilters({ filters, withTenant, onApply }: RunFiltersProps) {
             ...JOB_RUN_STATUSES.map((status) => ({ value: status, label: jobStatusLabel(t, status) })),
           ]}
         />
-        <NativeSelect
-          label={t('processLog.minSeverity')}
-          value={draft.minSeverity}
-          onChange={(event) => set('minSeverity')(event.currentTarget.value)}
-          data={[
-            { value: '', label: t('processLog.allSeverities') },
-            { value: 'warning', label: t('processLog.warningsAndErrors') },
-            { value: 'error', label: t('processLog.errorsOnly') },
-          ]}
-        />
+        <MinSeveritySelect value={draft.minSeverity} onChange={set('minSeverity')} />
         <TextInput
           label={t('jobRuns.requestId')}
           value={draft.requestId}

@@ -1,4 +1,4 @@
-import { Badge } from '@mantine/core';
+import { Badge, NativeSelect } from '@mantine/core';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { jobTypeLabel } from './job-run-labels';
@@ -36,5 +36,22 @@ export function SeverityBadge({ severity }: { severity: ProcessLogSeverity }) {
     <Badge color={SEVERITY_COLORS[severity]} variant="light" style={{ minWidth: 'max-content' }}>
       {severityLabel(t, severity)}
     </Badge>
+  );
+}
+
+/** "Minimum severity": all, warnings and errors, errors only ('' = all). */
+export function MinSeveritySelect(props: { value: string; onChange: (value: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <NativeSelect
+      label={t('processLog.minSeverity')}
+      value={props.value}
+      onChange={(event) => props.onChange(event.currentTarget.value)}
+      data={[
+        { value: '', label: t('processLog.allSeverities') },
+        { value: 'warning', label: t('processLog.warningsAndErrors') },
+        { value: 'error', label: t('processLog.errorsOnly') },
+      ]}
+    />
   );
 }

@@ -29,7 +29,7 @@ import {
   type ProcessLogSeverity,
 } from './process-log.api';
 import { ProcessLogEntryModal } from './process-log-entry-modal';
-import { PROCESS_TYPES, processLabel, SeverityBadge } from './process-log-labels';
+import { MinSeveritySelect, PROCESS_TYPES, processLabel, SeverityBadge } from './process-log-labels';
 import { RowLink } from './row-link';
 
 interface Draft {
@@ -136,16 +136,7 @@ function ProcessLogMessages() {
               ...PROCESS_TYPES.map((process) => ({ value: process, label: processLabel(t, process) })),
             ]}
           />
-          <NativeSelect
-            label={t('processLog.minSeverity')}
-            value={draft.minSeverity}
-            onChange={(event) => set('minSeverity')(event.currentTarget.value)}
-            data={[
-              { value: '', label: t('processLog.allSeverities') },
-              { value: 'warning', label: t('processLog.warningsAndErrors') },
-              { value: 'error', label: t('processLog.errorsOnly') },
-            ]}
-          />
+          <MinSeveritySelect value={draft.minSeverity} onChange={set('minSeverity')} />
           <TextInput
             type="date"
             label={t('processLog.from')}

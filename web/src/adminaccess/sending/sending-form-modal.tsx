@@ -1,17 +1,4 @@
-import {
-  Alert,
-  Checkbox,
-  Divider,
-  Grid,
-  Group,
-  NumberInput,
-  Radio,
-  Select,
-  SimpleGrid,
-  Stack,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Divider, Radio, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -19,12 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../shared/components/error-alert';
 import { FormModal, ModalFooter } from '../../shared/components/form-modal';
 import { emptySecret, SecretField, secretChange, type SecretDraft } from '../../shared/sending/secret-field';
-import {
-  ENCRYPTIONS,
-  encryptionLabel,
-  looksLikeAddress,
-  type Encryption,
-} from '../../shared/sending/sending';
+import { EncryptionField, HostPortFields, SenderFields } from '../../shared/sending/smtp-fields';
+import { looksLikeAddress, type Encryption } from '../../shared/sending/sending';
 import { ConnectTenant } from './connect-tenant';
 import { sendingTypeLabel } from './sending-labels';
 import {
@@ -221,47 +204,21 @@ export function SendingFormModal({ sending, onClose }: { sending: TenantSending;
       {smtp && (
         <>
           <Divider label={t('sending.smtpSection')} labelPosition="left" />
-          <Grid>
-            <Grid.Col span={{ base: 12, sm: 8 }}>
-              <TextInput
-                label={t('sending.host')}
-                description={t('sending.hostHint')}
-                value={draft.host}
-                onChange={(event) => set('host', event.currentTarget.value)}
-                required
-                error={shown(errors.host)}
-                autoCapitalize="none"
-                spellCheck={false}
-                data-autofocus
-              />
-            </Grid.Col>
-            <Grid.Col span={{ base: 12, sm: 4 }}>
-              <NumberInput
-                label={t('sending.port')}
-                description={t('sending.portHint')}
-                value={draft.port}
-                onChange={(value) => set('port', typeof value === 'number' ? value : '')}
-                min={1}
-                max={65535}
-                allowDecimal={false}
-                allowNegative={false}
-                required
-                error={shown(errors.port)}
-              />
-            </Grid.Col>
-          </Grid>
-          <Radio.Group
-            label={t('sending.encryptionLabel')}
-            description={t('sending.encryptionHint')}
+          <HostPortFields
+            host={{ label: t('sending.host'), hint: t('sending.hostHint') }}
+            port={{ label: t('sending.port'), hint: t('sending.portHint') }}
+            value={draft}
+            onHost={(value) => set('host', value)}
+            onPort={(value) => set('port', value)}
+            errors={{ host: shown(errors.host), port: shown(errors.port) }}
+            required
+            autoFocus
+          />
+          <EncryptionField
+            text={{ label: t('sending.encryptionLabel'), hint: t('sending.encryptionHint') }}
             value={draft.encryption}
-            onChange={(value) => set('encryption', value as Encryption)}
-          >
-            <Group mt="xs">
-              {ENCRYPTIONS.map((value) => (
-                <Radio key={value} value={value} label={encryptionLabel(t, value)} />
-              ))}
-            </Group>
-          </Radio.Group>
+            onChange={(value) => set('encryption', value)}
+          />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput
               label={t('sending.username')}
@@ -282,30 +239,15 @@ export function SendingFormModal({ sending, onClose }: { sending: TenantSending;
               error={shown(errors.password)}
             />
           </SimpleGrid>
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput
-              label={t('sending.senderAddress')}
-              description={t('sending.senderAddressHint')}
-              value={draft.senderAddress}
-              onChange={(event) => set('senderAddress', event.currentTarget.value)}
-              required
-              error={shown(errors.senderAddress)}
-              inputMode="email"
-              autoCapitalize="none"
-              spellCheck={false}
-            />
-            <TextInput
-              label={t('sending.senderName')}
-              description={t('sending.senderNameHint')}
-              value={draft.senderName}
-              onChange={(event) => set('senderName', event.currentTarget.value)}
-            />
-          </SimpleGrid>
-          <Checkbox
-            label={t('sending.smtputf8')}
-            description={t('sending.smtputf8Hint')}
-            checked={draft.smtputf8}
-            onChange={(event) => set('smtputf8', event.currentTarget.checked)}
+          <SenderFields
+            address={{ label: t('sending.senderAddress'), hint: t('sending.senderAddressHint') }}
+            name={{ label: t('sending.senderName'), hint: t('sending.senderNameHint') }}
+            smtputf8={{ label: t('sending.smtputf8'), hint: t('sending.smtputf8Hint') }}
+            value={draft}
+            onText={(key, value) => set(key, value)}
+            onSmtputf8={(value) => set('smtputf8', value)}
+            addressError={shown(errors.senderAddress)}
+            required
           />
         </>
       )}
