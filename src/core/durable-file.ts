@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Makes a rename or unlink in `dir` survive a crash. */
@@ -26,13 +26,7 @@ export async function writeFileDurably(
   const handle = await open(temp, 'wx', 0o600);
   try {
     await beforeWrite?.(temp);
-    const bytes = Buffer.concat(chunks);
-    // write() may take fewer bytes than offered (a nearly full disk): go on until all are written.
-    for (let written = 0; written < bytes.length;) {
-      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, written);
-      if (bytesWritten <= 0) throw new Error(`the disk accepted no more bytes for ${path}`);
-      written += bytesWritten;
-    }
+    await writeFully(handle, Buffer.concat(chunks), 0);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -42,4 +36,16 @@ export async function writeFileDurably(
   await handle.close();
   await rename(temp, path);
   await fsyncDirectory(dirname(path));
+}
+
+/**
+ * Writes all of `chunk` at `position`: write() may take fewer bytes than offered (a nearly full
+ * disk), so it goes on until all are written; a write of nothing is an error.
+ */
+export async function writeFully(handle: FileHandle, chunk: Uint8Array, position: number): Promise<void> {
+  for (let written = 0; written < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
+    if (bytesWritten <= 0) throw new Error('the disk accepted no more bytes');
+    written += bytesWritten;
+  }
 }

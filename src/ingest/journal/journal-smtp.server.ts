@@ -1,9 +1,9 @@
-import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { JournalEndpointsService, JournalEndpointTarget } from './journal-endpoints.service.js';
 import { IntakeBusyError, type JournalIntake } from './journal-intake.js';
+import { listenSmtp, PromptSMTPServer, smtpReply as reply, type RunningSmtp } from '../smtp-listener.js';
 
 export interface JournalSmtpOptions {
   host: string;
@@ -28,48 +28,7 @@ export interface JournalSmtpDeps {
   clock?: () => number;
 }
 
-export interface RunningJournalSmtp {
-  host: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-/** An SMTP reply that smtp-server sends as given (with its enhanced status code added). */
-function reply(code: number, message: string): Error & { responseCode: number } {
-  return Object.assign(new Error(message), { responseCode: code });
-}
-
-/**
- * smtp-server waits a hard-coded 100 ms before every greeting to catch clients that talk too early.
- * For an intake that mail servers deliver to (often one message per connection) that caps a
- * connection near 10 messages per second, so this server greets at once; the connection limits are
- * checked exactly as smtp-server checks them.
- */
-class PromptSMTPServer extends SMTPServer {
-  override connect(socket: Socket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
-    const connections = this.connections;
-    const add = connections.add.bind(connections);
-    connections.add = (connection) => {
-      connection.init = () =>
-        connection._setListeners(() => {
-          const max = this.options.maxClients;
-          if (max && this.connections.size > max) {
-            connection.send(421, `${connection.name} Too many connected clients, try again in a moment`);
-            connection.close();
-            return;
-          }
-          connection.connectionReady();
-        });
-      return add(connection);
-    };
-    try {
-      super.connect(socket, socketOptions);
-    } finally {
-      // Restores Set.prototype.add, which the instance property shadowed.
-      delete (connections as { add?: unknown }).add;
-    }
-  }
-}
+export type RunningJournalSmtp = RunningSmtp;
 
 /**
  * The journal endpoints' SMTP listener: accepts mail only for enabled endpoint addresses, and
@@ -212,19 +171,7 @@ export async function startJournalSmtpServer(
   });
 
   server.on('error', (error) => deps.logger.warn({ err: error }, 'journal SMTP connection error'));
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.server.address() as AddressInfo;
-  return {
-    host: address.address,
-    port: address.port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenSmtp(server, options.host, options.port);
 }
 
 function pruneWindows(windows: Map<string, { minute: number }>, minute: number): void {

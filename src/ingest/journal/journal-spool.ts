@@ -2,7 +2,7 @@ import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/p
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Transaction } from 'kysely';
-import { fsyncDirectory } from '../../core/durable-file.js';
+import { fsyncDirectory, writeFully } from '../../core/durable-file.js';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 
@@ -353,13 +353,4 @@ async function readFrames(handle: FileHandle) {
     offset = frame.end;
   }
   return { frames, trailingBytes: bytesRead - offset };
-}
-
-/** A write that may be short (a nearly full disk) is continued; a write of nothing is an error. */
-async function writeFully(handle: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  for (let written = 0; written < chunk.length;) {
-    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
-    if (bytesWritten <= 0) throw new Error('the disk accepted no more bytes');
-    written += bytesWritten;
-  }
 }
