@@ -8,6 +8,20 @@ const port = z.coerce.number().int().min(0).max(65535);
 const booleanFlag = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
   .transform((v) => v === true || v === 'true' || v === '1');
+/** A mail domain: lower-cased, without a trailing dot. */
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v) => v.replace(/\.$/, ''))
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+        'expected a domain name such as journal.example.com',
+      ),
+  );
 const listener = (defaultPort: number) =>
   z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(defaultPort) }).prefault({});
 
@@ -72,20 +86,7 @@ export const configSchema = z.object({
   journal: z
     .object({
       /** The domain of journal endpoint addresses (`<token>@<domain>`); its MX must reach the intake. */
-      domain: z
-        .string()
-        .trim()
-        .toLowerCase()
-        .transform((v) => v.replace(/\.$/, ''))
-        .pipe(
-          z
-            .string()
-            .regex(
-              /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
-              'expected a domain name such as journal.example.com',
-            ),
-        )
-        .default('journal.localhost'),
+      domain: domainName.default('journal.localhost'),
     })
     .prefault({}),
   microsoft: z
@@ -118,8 +119,30 @@ export const configSchema = z.object({
       retentionDays: z.coerce.number().int().min(1).max(36_500).default(90),
     })
     .prefault({}),
-  gatewaySmtp: listener(2526),
+  /** The gateway mailboxes' SMTP intake (encrypted holding mailboxes, src/gateway). */
+  gatewaySmtp: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(2526),
+      /** Advertised in EHLO (SIZE) and enforced: a larger message gets 552. */
+      maxMessageBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(100 * 1024 * 1024),
+      /** PEM files for STARTTLS (and the POP3 listener's STLS); else a self-signed pair in <dataDir>/tls. */
+      tlsCertFile: z.string().optional(),
+      tlsKeyFile: z.string().optional(),
+    })
+    .prefault({}),
+  /** POP3 (RFC 1939, STLS) for taking mail out of gateway mailboxes with their password. */
   gatewayPop3: listener(1110),
+  gateway: z
+    .object({
+      /** The domain of gateway mailbox addresses (`<random>@<domain>`); its MX must reach the intake. */
+      domain: domainName.default('gateway.localhost'),
+    })
+    .prefault({}),
   /** Worker threads that parse, compress and encrypt during ingest. */
   workers: z.coerce.number().int().min(0).max(64).default(Math.max(1, availableParallelism())),
   /** MIME leaf parts at least this large (encoded bytes) are stored once per tenant. */
@@ -186,7 +209,11 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_GATEWAY_SMTP_HOST: ['gatewaySmtp', 'host'],
   POSTVAULT_GATEWAY_SMTP_PORT: ['gatewaySmtp', 'port'],
   POSTVAULT_GATEWAY_POP3_HOST: ['gatewayPop3', 'host'],
+  POSTVAULT_GATEWAY_SMTP_MAX_MESSAGE_BYTES: ['gatewaySmtp', 'maxMessageBytes'],
+  POSTVAULT_GATEWAY_SMTP_TLS_CERT: ['gatewaySmtp', 'tlsCertFile'],
+  POSTVAULT_GATEWAY_SMTP_TLS_KEY: ['gatewaySmtp', 'tlsKeyFile'],
   POSTVAULT_GATEWAY_POP3_PORT: ['gatewayPop3', 'port'],
+  POSTVAULT_GATEWAY_DOMAIN: ['gateway', 'domain'],
   POSTVAULT_WORKERS: ['workers'],
   POSTVAULT_PART_THRESHOLD: ['partThreshold'],
   POSTVAULT_SESSION_IDLE_MINUTES: ['auth', 'sessionIdleMinutes'],

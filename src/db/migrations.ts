@@ -694,6 +694,46 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_gateway': {
+    async up(db: Kysely<unknown>) {
+      // Gateway mailboxes (issue 9): installation-wide, not per tenant. Only the public key and the
+      // private key locked under the mailbox password are kept; nothing that verifies the password.
+      await db.schema
+        .createTable('gateway_mailboxes')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        // The random local part; the address is `<local_part>@<gateway domain>`.
+        .addColumn('local_part', 'text', (c) => c.notNull().unique())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .addColumn('public_key', 'blob', (c) => c.notNull())
+        .addColumn('locked_private_key', 'blob', (c) => c.notNull())
+        // Also inside locked_private_key (and authenticated there); here for reports.
+        .addColumn('kdf_opslimit', 'integer', (c) => c.notNull())
+        .addColumn('kdf_memlimit', 'integer', (c) => c.notNull())
+        // Raised by a reset without the current password: older messages cannot be opened any more.
+        .addColumn('key_generation', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('last_received_at', 'integer')
+        .execute();
+      await db.schema
+        .createTable('gateway_messages')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.notNull().references('gateway_mailboxes.id').onDelete('cascade'),
+        )
+        // POP3 UIDL: stable for the life of the message; also its file name.
+        .addColumn('uid', 'text', (c) => c.notNull())
+        .addColumn('key_generation', 'integer', (c) => c.notNull())
+        // Octets of the message as received (what RETR sends before dot-stuffing).
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('stored_size', 'integer', (c) => c.notNull())
+        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('gateway_messages_uid', ['mailbox_id', 'uid'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -49,6 +49,8 @@ export interface Database {
   tenant_mail_settings: TenantMailSettingsTable;
   m365_connect_requests: M365ConnectRequestsTable;
   outgoing_mail: OutgoingMailTable;
+  gateway_mailboxes: GatewayMailboxesTable;
+  gateway_messages: GatewayMessagesTable;
 }
 
 export interface TenantsTable {
@@ -591,3 +593,44 @@ export interface OutgoingMailTable {
   created_at: number;
   finished_at: number | null;
 }
+
+export type GatewayMailboxStatus = 'active' | 'suspended';
+
+/** A gateway mailbox (installation-wide). The password is nowhere; it opens locked_private_key. */
+export interface GatewayMailboxesTable {
+  id: Generated<number>;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** Random; the SMTP address and POP3 user name is `<local_part>@<gateway domain>`. */
+  local_part: string;
+  status: ColumnType<GatewayMailboxStatus, GatewayMailboxStatus | undefined, GatewayMailboxStatus>;
+  /** X25519 public key: what intake encrypts for. */
+  public_key: Buffer;
+  /** The private key locked under the password (gateway-crypto.ts, format PVGK). */
+  locked_private_key: Buffer;
+  kdf_opslimit: number;
+  /** Bytes. */
+  kdf_memlimit: number;
+  /** Raised when a reset without the current password makes a new key pair. */
+  key_generation: ColumnType<number, number | undefined, number>;
+  created_at: number;
+  updated_at: number;
+  last_received_at: number | null;
+}
+
+export interface GatewayMessagesTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  /** POP3 UIDL and the file name under <dataDir>/gateway/<mailbox_id>/. */
+  uid: string;
+  /** The mailbox key generation the message was encrypted for. */
+  key_generation: number;
+  /** Octets as received (plaintext). */
+  size: number;
+  /** Octets of the encrypted file. */
+  stored_size: number;
+  received_at: number;
+}
+
+export type GatewayMailbox = Selectable<GatewayMailboxesTable>;
+export type GatewayMessage = Selectable<GatewayMessagesTable>;
