@@ -67,6 +67,12 @@ import { OutgoingMailRepository } from './sending/outgoing-mail.repository.js';
 import { SendingService } from './sending/sending.service.js';
 import { hostname } from 'node:os';
 import { POSTVAULT_VERSION } from './core/version.js';
+import type { Argon2idParams } from './gateway/gateway-crypto.js';
+import { createGatewayKeys, type GatewayKeys } from './gateway/gateway-keys.js';
+import { GatewayMessageStore } from './gateway/gateway-message-store.js';
+import { GatewayRepository } from './gateway/gateway.repository.js';
+import { GatewayService } from './gateway/gateway.service.js';
+import { PasswordThrottle } from './gateway/password-throttle.js';
 
 /** Everything a face of Postvault needs, wired once. The only place that picks implementations. */
 export interface App {
@@ -101,6 +107,8 @@ export interface App {
   jobs: Jobs;
   /** Mail sending: settings (system and tenant), the outgoing queue, what Postvault sends. */
   sending: Sending;
+  /** Gateway mailboxes: the service the CLI, the consoles and the SMTP and POP3 listeners call. */
+  gateway: Gateway;
   /** Where browsers reach Postvault: http.publicUrl, else the listener (set when it listens). */
   publicUrl(): string;
   setListeningUrl(url: string): void;
@@ -118,6 +126,49 @@ export interface Jobs {
   /** Recovers what a dead process left running, then runs queued jobs and due schedules. */
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Gateway {
+  service: GatewayService;
+  store: GatewayMessageStore;
+  keys: GatewayKeys;
+  /** Removes temp files and files without rows; for start-up, when nothing else writes there. */
+  cleanup(): Promise<{ removedFiles: number; removedFolders: number }>;
+}
+
+/** Failed POP3 logins (and resets with a wrong password) a peer or a mailbox may make per window. */
+const GATEWAY_PASSWORD_LIMITS = { maxFailures: 10, windowMs: 15 * 60_000 };
+
+function openGateway(
+  database: OpenedDatabase,
+  deps: {
+    config: Config;
+    audit: AuditLogService;
+    threads: number;
+    kdfParams?: Argon2idParams;
+    failedLoginDelayMs?: number;
+    beforeWrite?: (tempPath: string) => void | Promise<void>;
+  },
+): Gateway {
+  const repository = new GatewayRepository(database.db);
+  const store = new GatewayMessageStore(deps.config.dataDir, { beforeWrite: deps.beforeWrite });
+  // One thread: each unlock holds a 128 MiB Argon2id heap, and logins are rare.
+  const keys = createGatewayKeys({ threads: Math.min(1, deps.threads), params: deps.kdfParams });
+  const service = new GatewayService({
+    repository,
+    store,
+    keys,
+    audit: deps.audit,
+    domain: deps.config.gateway.domain,
+    throttle: new PasswordThrottle(GATEWAY_PASSWORD_LIMITS),
+    failedLoginDelayMs: deps.failedLoginDelayMs,
+  });
+  return {
+    service,
+    store,
+    keys,
+    cleanup: async () => store.cleanup(await repository.findAllUids()),
+  };
 }
 
 export interface Sending {
@@ -328,7 +379,14 @@ function openAdministration(
 
 export async function openApp(
   config: Config,
-  options: { workers?: number; logger?: Logger; blobFaults?: FsBlobStoreFaults } = {},
+  options: {
+    workers?: number;
+    logger?: Logger;
+    blobFaults?: FsBlobStoreFaults;
+    /** Cheaper Argon2id for tests; the defaults of gateway-crypto.ts otherwise. */
+    gatewayKdfParams?: Argon2idParams;
+    gatewayFailedLoginDelayMs?: number;
+  } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -408,6 +466,15 @@ export async function openApp(
       maxBacklogBytes: config.journalSmtp.maxBacklogMegabytes * 1024 * 1024,
     },
   });
+  const gateway = openGateway(database, {
+    config,
+    audit,
+    threads: options.workers ?? config.workers,
+    kdfParams: options.gatewayKdfParams,
+    failedLoginDelayMs: options.gatewayFailedLoginDelayMs,
+    beforeWrite:
+      options.blobFaults?.beforeWrite && ((temp) => options.blobFaults!.beforeWrite!(temp, 'gateway')),
+  });
   const jobs = openJobs(database, {
     config,
     archive,
@@ -433,6 +500,7 @@ export async function openApp(
     processLog,
     jobs,
     sending,
+    gateway,
     publicUrl,
     setListeningUrl(url) {
       listeningUrl = url;
@@ -442,6 +510,7 @@ export async function openApp(
       await jobs.stop();
       await sending.outgoing.stop();
       await journalIntake.stop();
+      await gateway.keys.close();
       await preparer.close();
       await database.db.destroy();
     },

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { App } from './app.js';
 import { loadOrCreateTlsKeyPair } from './core/tls-certificate.js';
 import { startJournalSmtpServer, type RunningJournalSmtp } from './ingest/journal/journal-smtp.server.js';
+import { startPop3Server, type RunningPop3 } from './gateway/pop3/pop3.server.js';
+import { startGatewaySmtpServer, type RunningGatewaySmtp } from './gateway/smtp/gateway-smtp.server.js';
 
 /**
  * The journal endpoints' SMTP listener as the configuration describes it, or null when its port is 0.
@@ -38,4 +40,64 @@ export async function startJournalSmtp(app: App): Promise<RunningJournalSmtp | n
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
     },
   );
+}
+
+export interface RunningGateway {
+  smtp: RunningGatewaySmtp | null;
+  pop3: RunningPop3 | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's SMTP intake and POP3 listener as configured (each off with port 0). They share one
+ * certificate: the configured gatewaySmtp PEM files, or a self-signed pair in <dataDir>/tls. Files
+ * an earlier run left half-written, or without a row, are removed first.
+ */
+export async function startGateway(app: App): Promise<RunningGateway> {
+  const { gatewaySmtp, gatewayPop3, gateway } = app.config;
+  if (gatewaySmtp.port === 0 && gatewayPop3.port === 0)
+    return { smtp: null, pop3: null, close: async () => {} };
+  const cleaned = await app.gateway.cleanup();
+  if (cleaned.removedFiles + cleaned.removedFolders > 0)
+    app.logger.info(
+      cleaned,
+      'gateway: removed files an interrupted run left (never acknowledged, or deleted)',
+    );
+  const name = gateway.domain === 'gateway.localhost' ? hostname() : gateway.domain;
+  const tls = await loadOrCreateTlsKeyPair(app.config.dataDir, 'gateway', {
+    certFile: gatewaySmtp.tlsCertFile,
+    keyFile: gatewaySmtp.tlsKeyFile,
+    hostname: name,
+  });
+  const smtp =
+    gatewaySmtp.port === 0
+      ? null
+      : await startGatewaySmtpServer(
+          { gateway: app.gateway.service, logger: app.logger, metrics: app.metrics },
+          {
+            host: gatewaySmtp.host,
+            port: gatewaySmtp.port,
+            hostname: name,
+            maxMessageBytes: gatewaySmtp.maxMessageBytes,
+            tls,
+          },
+        );
+  const pop3 =
+    gatewayPop3.port === 0
+      ? null
+      : await startPop3Server(
+          app.gateway.service,
+          { host: gatewayPop3.host, port: gatewayPop3.port, hostname: name, tls },
+          app.logger,
+        ).catch(async (error: unknown) => {
+          await smtp?.close();
+          throw error;
+        });
+  return {
+    smtp,
+    pop3,
+    async close() {
+      await Promise.all([smtp?.close(), pop3?.close()]);
+    },
+  };
 }

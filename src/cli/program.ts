@@ -4,6 +4,7 @@ import { PostvaultError } from '../core/errors.js';
 import { openApp, type App } from '../app.js';
 import { registerArchiveCommands } from './archive.commands.js';
 import { registerAuditCommands } from './audit.commands.js';
+import { registerGatewayCommands } from './gateway.commands.js';
 import { registerIdentityCommands } from './identity.commands.js';
 import { registerJournalCommands } from './journal.commands.js';
 import { registerServeCommand } from './serve.command.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: Partial<Pick<CliContext, 'out' | 'err'>> = {})
   registerAuditCommands(program, cli);
   registerIdentityCommands(program, cli);
   registerJournalCommands(program, cli);
+  registerGatewayCommands(program, cli);
   return program;
 }
 

@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
 import { startHttpServer } from '../http/server.js';
 import { openApp } from '../app.js';
-import { startJournalSmtp } from '../listeners.js';
+import { startGateway, startJournalSmtp } from '../listeners.js';
 import type { CliContext } from './program.js';
 
 export function registerServeCommand(program: Command, cli: CliContext): void {
   program
     .command('serve')
     .description(
-      'Start Postvault: the HTTP consoles and API, the journal SMTP intake, and the scheduler and job runner (gateway SMTP and POP3 arrive with their face)',
+      'Start Postvault: the HTTP consoles and API, the journal SMTP intake, the gateway SMTP intake and POP3 listener, and the scheduler and job runner',
     )
     .action(async () => {
       const app = await openApp(cli.config());
       const firstAdmin = await app.systemAdmins.ensureFirstAdmin(app.config.auth.firstSystemAdminPassword);
       const http = await startHttpServer(app);
       const journalSmtp = await startJournalSmtp(app);
+      const gateway = await startGateway(app);
       // Also with the listener off: what an earlier run acknowledged is still owed to the archive.
       app.journalIntake.start();
       // Runs left 'running' by a process that died are marked interrupted and queued once more.
@@ -28,6 +29,12 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           (journalSmtp
             ? `  Journal SMTP: smtp://${journalSmtp.host}:${journalSmtp.port}  (journal endpoint addresses: *@${app.config.journal.domain})\n`
             : `  Journal SMTP: off (POSTVAULT_JOURNAL_SMTP_PORT=0)\n`) +
+          (gateway.smtp
+            ? `  Gateway SMTP: smtp://${gateway.smtp.host}:${gateway.smtp.port}  (gateway mailbox addresses: *@${app.config.gateway.domain})\n`
+            : `  Gateway SMTP: off (POSTVAULT_GATEWAY_SMTP_PORT=0)\n`) +
+          (gateway.pop3
+            ? `  Gateway POP3: pop3://${gateway.pop3.host}:${gateway.pop3.port}  (user: the mailbox address, password: the mailbox password; STLS)\n`
+            : `  Gateway POP3: off (POSTVAULT_GATEWAY_POP3_PORT=0)\n`) +
           `System console: ${http.url}/system\n` +
           (firstAdmin
             ? `  first system administrator: ${firstAdmin.username}\n` +
@@ -37,13 +44,15 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             : '') +
           `Admin Access:   ${http.url}/adminaccess  (sign in as admin@<tenant>; create tenants in /system)\n` +
           `Import mail:   npx postvault import --mailbox NAME PATH...\n` +
-          `Search:        npx postvault search QUERY\n`,
+          `Search:        npx postvault search QUERY\n` +
+          `Gateway:       npx postvault gateway mailbox create --name NAME\n`,
       );
       const shutdown = async () => {
         let code = 0;
         try {
           // Stop taking mail first: messages in flight finish (or get 451) before the store closes.
           await journalSmtp?.close();
+          await gateway.close();
           await http.close();
           await app.close();
         } catch (error) {

@@ -1,0 +1,512 @@
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import type { AuditRecorder } from '../compliance/audit-log.types.js';
+import { SYSTEM_AUDIT_CHAIN } from '../compliance/audit-log.types.js';
+import {
+  ConflictError,
+  invalidField,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from '../core/errors.js';
+import type { GatewayMailbox, GatewayMailboxStatus } from '../db/schema.js';
+import { requireSystemAdmin, type AuthContext } from '../tenancy/access.js';
+import {
+  decryptFromMailbox,
+  generateGatewayPassword,
+  readLockedKeyParams,
+  wipeKey,
+  WrongPasswordError,
+  type UnlockedMailboxKey,
+} from './gateway-crypto.js';
+import type { GatewayKeys } from './gateway-keys.js';
+import type { EncryptedMessageWriter, GatewayMessageStore } from './gateway-message-store.js';
+import type { GatewayMailboxSummary, GatewayRepository } from './gateway.repository.js';
+import type { PasswordThrottle } from './password-throttle.js';
+
+/** What the consoles and the CLI show of a gateway mailbox. Never anything secret. */
+export interface GatewayMailboxView {
+  id: number;
+  name: string;
+  description: string;
+  /** SMTP address and POP3 user name: `<random>@<gateway domain>`. */
+  address: string;
+  status: GatewayMailboxStatus;
+  messages: number;
+  /** Octets of the messages as received. */
+  bytes: number;
+  /** Messages from before a reset without the password: nobody can read them; purgeUnreadable. */
+  unreadableMessages: number;
+  lastReceivedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Who acts on gateway mailboxes: the operator (CLI) or, later, a gateway console account. */
+export type GatewayContext = Pick<AuthContext, 'actor' | 'ip'>;
+
+export interface CreateGatewayMailboxInput {
+  name: string;
+  description?: string;
+}
+
+/** The password is shown once and kept nowhere: the caller must hand it to a person now. */
+export interface MailboxWithPassword {
+  mailbox: GatewayMailboxView;
+  password: string;
+}
+
+/** A recipient the SMTP intake may deliver to. */
+export interface GatewayRecipient {
+  mailboxId: number;
+  name: string;
+  status: GatewayMailboxStatus;
+}
+
+/** Another POP3 session holds this mailbox (RFC 2449 `[IN-USE]`). */
+export class MaildropInUseError extends ConflictError {
+  override name = 'MaildropInUseError';
+}
+
+/** One message of an open maildrop, numbered from 1 by its position. */
+export interface MaildropMessage {
+  uid: string;
+  /** Octets as received: what RETR sends before dot-stuffing. */
+  size: number;
+}
+
+/** A mailbox opened with its password for one POP3 session, locked against other sessions. */
+export interface Maildrop {
+  readonly mailboxId: number;
+  readonly messages: readonly MaildropMessage[];
+  /** The plaintext of message `index` (0-based), decrypted as it is read. */
+  read(index: number): AsyncIterable<Buffer>;
+  /** POP3 UPDATE: removes the messages at `indexes` (rows first, then files). */
+  deleteMessages(indexes: readonly number[]): Promise<void>;
+  /** Ends the session: the lock goes, the private key is wiped. Idempotent. */
+  release(): void;
+}
+
+export interface GatewayServiceDeps {
+  repository: GatewayRepository;
+  store: Pick<GatewayMessageStore, 'createWriter' | 'openRead' | 'deleteMessages' | 'deleteMailbox'>;
+  keys: Pick<GatewayKeys, 'create' | 'unlock' | 'relock'>;
+  audit: AuditRecorder;
+  /** The installation's gateway domain (config `gateway.domain`), lower-case. */
+  domain: string;
+  /** Failed passwords per peer address and per mailbox (POP3 logins, resets). */
+  throttle: Pick<PasswordThrottle, 'check' | 'fail'>;
+  /** A failed login is answered no sooner than this after it started (timing does not tell why). */
+  failedLoginDelayMs?: number;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 1000;
+const LOCAL_PART_LENGTH = 20;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** 20 characters of lower-case base32 (100 random bits), safe in any SMTP local part. */
+function newLocalPart(): string {
+  let part = '';
+  for (const b of randomBytes(LOCAL_PART_LENGTH)) part += BASE32[b & 31]!;
+  return part;
+}
+
+function normalizeName(input: string): string {
+  const name = input.trim();
+  if (!name) invalidField('name', 'a gateway mailbox name is required');
+  if (name.length > MAX_NAME)
+    invalidField('name', `a gateway mailbox name has at most ${MAX_NAME} characters`);
+  return name;
+}
+
+function normalizeDescription(input: string | undefined): string {
+  const description = (input ?? '').trim();
+  if (description.length > MAX_DESCRIPTION)
+    invalidField('description', `a description has at most ${MAX_DESCRIPTION} characters`);
+  return description;
+}
+
+/**
+ * Gateway mailboxes (issue 9): addresses that take mail over SMTP while nobody holds their key,
+ * and give it out over POP3 only to whoever has the password. The SMTP and POP3 adapters and the
+ * CLI (and later the gateway console) all call this service.
+ */
+export class GatewayService {
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly failedLoginDelayMs: number;
+  /** Mailboxes with an open POP3 session (RFC 1939's exclusive-access lock), in this process. */
+  private readonly locked = new Set<number>();
+
+  constructor(private readonly deps: GatewayServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.failedLoginDelayMs = deps.failedLoginDelayMs ?? 1500;
+  }
+
+  addressOf(mailbox: Pick<GatewayMailbox, 'local_part'>): string {
+    return `${mailbox.local_part}@${this.deps.domain}`;
+  }
+
+  private view(summary: GatewayMailboxSummary): GatewayMailboxView {
+    const { mailbox } = summary;
+    return {
+      id: mailbox.id,
+      name: mailbox.name,
+      description: mailbox.description,
+      address: this.addressOf(mailbox),
+      status: mailbox.status,
+      messages: summary.messages,
+      bytes: summary.bytes,
+      unreadableMessages: summary.unreadableMessages,
+      lastReceivedAt: mailbox.last_received_at,
+      createdAt: mailbox.created_at,
+      updatedAt: mailbox.updated_at,
+    };
+  }
+
+  async list(ctx: GatewayContext): Promise<GatewayMailboxView[]> {
+    requireSystemAdmin(ctx, 'Listing gateway mailboxes');
+    return (await this.deps.repository.findSummaries()).map((s) => this.view(s));
+  }
+
+  async get(ctx: GatewayContext, id: number): Promise<GatewayMailboxView> {
+    requireSystemAdmin(ctx, 'Reading a gateway mailbox');
+    const [summary] = await this.deps.repository.findSummaries(id);
+    if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
+    return this.view(summary);
+  }
+
+  /** A mailbox by its name or address (what an operator types). */
+  async find(ctx: GatewayContext, nameOrAddress: string): Promise<GatewayMailboxView> {
+    const wanted = nameOrAddress.trim();
+    const mailbox =
+      (await this.deps.repository.findByName(wanted)) ??
+      (await this.findByAddress(wanted.toLowerCase())) ??
+      (/^\d+$/.test(wanted) ? await this.deps.repository.findById(Number(wanted)) : undefined);
+    if (!mailbox) throw new NotFoundError(`there is no gateway mailbox ${wanted}`);
+    return this.get(ctx, mailbox.id);
+  }
+
+  private async findByAddress(address: string): Promise<GatewayMailbox | undefined> {
+    const at = address.lastIndexOf('@');
+    if (at <= 0 || address.slice(at + 1).toLowerCase() !== this.deps.domain) return undefined;
+    return this.deps.repository.findByLocalPart(address.slice(0, at).toLowerCase());
+  }
+
+  private async mailboxOrThrow(id: number): Promise<GatewayMailbox> {
+    const mailbox = await this.deps.repository.findById(id);
+    if (!mailbox) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
+    return mailbox;
+  }
+
+  /** A new mailbox with a new key pair; the password exists only in the result. */
+  async create(ctx: GatewayContext, input: CreateGatewayMailboxInput): Promise<MailboxWithPassword> {
+    requireSystemAdmin(ctx, 'Creating a gateway mailbox');
+    const name = normalizeName(input.name);
+    const description = normalizeDescription(input.description);
+    if (await this.deps.repository.findByName(name))
+      throw new ConflictError(`a gateway mailbox named ${name} exists already`);
+    const password = generateGatewayPassword();
+    const keys = await this.deps.keys.create(password);
+    const params = readLockedKeyParams(keys.lockedPrivateKey);
+    const now = this.clock();
+    const mailbox = await this.deps.repository.insert({
+      name,
+      description,
+      local_part: newLocalPart(),
+      public_key: Buffer.from(keys.publicKey),
+      locked_private_key: Buffer.from(keys.lockedPrivateKey),
+      kdf_opslimit: params.opslimit,
+      kdf_memlimit: params.memlimit,
+      created_at: now,
+      updated_at: now,
+    });
+    await this.record(ctx, 'gateway.mailbox.create', mailbox, { description });
+    return { mailbox: await this.get(ctx, mailbox.id), password };
+  }
+
+  async update(
+    ctx: GatewayContext,
+    id: number,
+    input: { name?: string; description?: string },
+  ): Promise<GatewayMailboxView> {
+    requireSystemAdmin(ctx, 'Changing a gateway mailbox');
+    const mailbox = await this.mailboxOrThrow(id);
+    const changes: { name?: string; description?: string } = {};
+    if (input.name !== undefined) {
+      changes.name = normalizeName(input.name);
+      const other = await this.deps.repository.findByName(changes.name);
+      if (other && other.id !== id)
+        throw new ConflictError(`a gateway mailbox named ${changes.name} exists already`);
+    }
+    if (input.description !== undefined) changes.description = normalizeDescription(input.description);
+    await this.deps.repository.update(id, { ...changes, updated_at: this.clock() });
+    await this.record(ctx, 'gateway.mailbox.update', mailbox, changes);
+    return this.get(ctx, id);
+  }
+
+  /** Suspended: intake answers 450 (senders retry later); POP3 still gives out what is there. */
+  async suspend(ctx: GatewayContext, id: number): Promise<GatewayMailboxView> {
+    return this.setStatus(ctx, id, 'suspended');
+  }
+
+  async resume(ctx: GatewayContext, id: number): Promise<GatewayMailboxView> {
+    return this.setStatus(ctx, id, 'active');
+  }
+
+  private async setStatus(ctx: GatewayContext, id: number, status: GatewayMailboxStatus) {
+    requireSystemAdmin(ctx, 'Suspending or resuming a gateway mailbox');
+    const mailbox = await this.mailboxOrThrow(id);
+    if (mailbox.status !== status) {
+      await this.deps.repository.setStatus(id, status, this.clock());
+      await this.record(
+        ctx,
+        status === 'active' ? 'gateway.mailbox.resume' : 'gateway.mailbox.suspend',
+        mailbox,
+      );
+    }
+    return this.get(ctx, id);
+  }
+
+  /** The mailbox, its rows and its files: the content is destroyed. */
+  async delete(ctx: GatewayContext, id: number): Promise<void> {
+    requireSystemAdmin(ctx, 'Deleting a gateway mailbox');
+    const [summary] = await this.deps.repository.findSummaries(id);
+    if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
+    // Rows first: a crash before the folder is gone leaves files no row refers to (removed at start).
+    await this.deps.repository.delete(id);
+    await this.deps.store.deleteMailbox(id);
+    await this.record(ctx, 'gateway.mailbox.delete', summary.mailbox, {
+      messages: summary.messages,
+      bytes: summary.bytes,
+    });
+  }
+
+  /**
+   * A new password. With the current one the same key pair is locked under the new password and
+   * the content stays readable. Without it a new key pair is made: what the mailbox holds can then
+   * never be read again (see `unreadableMessages` and `purgeUnreadable`).
+   */
+  async resetPassword(
+    ctx: GatewayContext,
+    id: number,
+    input: { currentPassword?: string },
+  ): Promise<MailboxWithPassword & { contentKept: boolean }> {
+    requireSystemAdmin(ctx, 'Resetting a gateway mailbox password');
+    const mailbox = await this.mailboxOrThrow(id);
+    const password = generateGatewayPassword();
+    const now = this.clock();
+    if (input.currentPassword !== undefined) {
+      const keys = [`mailbox:${mailbox.id}`, ...(ctx.ip ? [`peer:${ctx.ip}`] : [])];
+      const locked = await this.withPasswordAttempt(keys, () =>
+        this.deps.keys.relock(mailbox.locked_private_key, input.currentPassword!, password),
+      );
+      const params = readLockedKeyParams(locked);
+      await this.deps.repository.update(id, {
+        locked_private_key: Buffer.from(locked),
+        kdf_opslimit: params.opslimit,
+        kdf_memlimit: params.memlimit,
+        updated_at: now,
+      });
+      await this.record(ctx, 'gateway.mailbox.password.reset', mailbox, { contentKept: true });
+      return { mailbox: await this.get(ctx, id), password, contentKept: true };
+    }
+    const keys = await this.deps.keys.create(password);
+    const params = readLockedKeyParams(keys.lockedPrivateKey);
+    await this.deps.repository.update(id, {
+      public_key: Buffer.from(keys.publicKey),
+      locked_private_key: Buffer.from(keys.lockedPrivateKey),
+      kdf_opslimit: params.opslimit,
+      kdf_memlimit: params.memlimit,
+      key_generation: mailbox.key_generation + 1,
+      updated_at: now,
+    });
+    await this.record(ctx, 'gateway.mailbox.password.reset', mailbox, { contentKept: false });
+    return { mailbox: await this.get(ctx, id), password, contentKept: false };
+  }
+
+  /** Removes the messages nobody can read any more (from before a reset without the password). */
+  async purgeUnreadable(ctx: GatewayContext, id: number): Promise<{ messages: number; bytes: number }> {
+    requireSystemAdmin(ctx, 'Purging unreadable gateway messages');
+    const mailbox = await this.mailboxOrThrow(id);
+    const rows = await this.deps.repository.findUnreadableMessages(id, mailbox.key_generation);
+    await this.deps.repository.deleteMessages(
+      id,
+      rows.map((r) => r.id),
+    );
+    await this.deps.store.deleteMessages(
+      id,
+      rows.map((r) => r.uid),
+    );
+    const bytes = rows.reduce((sum, r) => sum + r.size, 0);
+    if (rows.length > 0)
+      await this.record(ctx, 'gateway.mailbox.purge-unreadable', mailbox, { messages: rows.length, bytes });
+    return { messages: rows.length, bytes };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // SMTP intake
+
+  /** The mailbox an SMTP recipient names, or null (unknown address or another domain). */
+  async findRecipient(address: string): Promise<GatewayRecipient | null> {
+    const mailbox = await this.findByAddress(address.toLowerCase());
+    return mailbox ? { mailboxId: mailbox.id, name: mailbox.name, status: mailbox.status } : null;
+  }
+
+  /**
+   * Stores one message for each mailbox, each its own copy encrypted for that mailbox's current
+   * public key, as it streams in. Resolves once every copy is durable (file fsynced and renamed,
+   * row committed): only then may the sender be told 250. On any failure nothing is kept.
+   */
+  async deliver(mailboxIds: readonly number[], body: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+    const writers: Array<{ writer: EncryptedMessageWriter; mailbox: GatewayMailbox }> = [];
+    let committed: string[] | null = null;
+    try {
+      for (const id of new Set(mailboxIds)) {
+        const mailbox = await this.mailboxOrThrow(id);
+        writers.push({ writer: await this.deps.store.createWriter(id, mailbox.public_key), mailbox });
+      }
+      let size = 0;
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        for (const { writer } of writers) await writer.write(chunk);
+      }
+      const stored = await Promise.all(writers.map(({ writer }) => writer.commit()));
+      committed = writers.map(({ writer }) => writer.uid);
+      const receivedAt = this.clock();
+      await this.deps.repository.insertMessages(
+        writers.map(({ writer, mailbox }, i) => ({
+          mailboxId: mailbox.id,
+          uid: writer.uid,
+          keyGeneration: mailbox.key_generation,
+          size,
+          storedSize: stored[i]!.storedSize,
+          receivedAt,
+        })),
+      );
+      return { size };
+    } catch (error) {
+      await Promise.all(writers.map(({ writer }) => writer.abort()));
+      if (committed)
+        await Promise.all(
+          writers.map(({ writer, mailbox }) => this.deps.store.deleteMessages(mailbox.id, [writer.uid])),
+        ).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // POP3
+
+  /**
+   * Opens a mailbox with its password for one POP3 session. A failure (unknown address, wrong
+   * password, too many failures) is answered no sooner than `failedLoginDelayMs` after the attempt
+   * began, whatever the reason, and counts against the peer and the mailbox; over their limits
+   * nothing is derived at all. Throws UnauthenticatedError, RateLimitedError or MaildropInUseError.
+   */
+  async openMaildrop(address: string, password: string, peer: string): Promise<Maildrop> {
+    const started = this.clock();
+    try {
+      const mailbox = await this.findByAddress(address.trim().toLowerCase());
+      const throttleKeys = [`peer:${peer}`, `mailbox:${mailbox?.id ?? address.toLowerCase()}`];
+      const key = await this.withPasswordAttempt(throttleKeys, async () => {
+        if (!mailbox) throw new WrongPasswordError();
+        return this.deps.keys.unlock(mailbox.locked_private_key, password);
+      });
+      // The mailbox row may have changed while the key was derived (a reset): read it again.
+      const current = await this.deps.repository.findById(mailbox!.id);
+      if (!current || !Buffer.from(current.public_key).equals(Buffer.from(key.publicKey))) {
+        wipeKey(key.privateKey);
+        throw new WrongPasswordError();
+      }
+      if (this.locked.has(current.id)) {
+        wipeKey(key.privateKey);
+        throw new MaildropInUseError('the mailbox is open in another POP3 session');
+      }
+      this.locked.add(current.id);
+      try {
+        return await this.maildrop(current, key);
+      } catch (error) {
+        this.locked.delete(current.id);
+        wipeKey(key.privateKey);
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof UnauthenticatedError || error instanceof RateLimitedError) {
+        const wait = this.failedLoginDelayMs - (this.clock() - started);
+        if (wait > 0) await this.sleep(wait);
+      }
+      throw error;
+    }
+  }
+
+  private async withPasswordAttempt<T>(throttleKeys: string[], attempt: () => Promise<T>): Promise<T> {
+    this.deps.throttle.check(throttleKeys);
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof WrongPasswordError) this.deps.throttle.fail(throttleKeys);
+      throw error;
+    }
+  }
+
+  private async maildrop(mailbox: GatewayMailbox, key: UnlockedMailboxKey): Promise<Maildrop> {
+    const rows = await this.deps.repository.findReadableMessages(mailbox.id, mailbox.key_generation);
+    const { store, repository } = this.deps;
+    let released = false;
+    const live = () => {
+      if (released) throw new ConflictError('the POP3 session has ended');
+    };
+    return {
+      mailboxId: mailbox.id,
+      messages: rows.map((r) => ({ uid: r.uid, size: r.size })),
+      read(index) {
+        live();
+        const row = rows[index];
+        if (!row) throw new NotFoundError(`no message ${index + 1}`);
+        // pipeline destroys the file stream when the reader stops early (TOP) or fails.
+        return pipeline(store.openRead(mailbox.id, row.uid), decryptFromMailbox(key), () => undefined);
+      },
+      async deleteMessages(indexes) {
+        live();
+        const doomed = indexes.map((i) => rows[i]).filter((r) => r !== undefined);
+        // Rows first: a crash in between leaves files without rows, which start-up removes.
+        await repository.deleteMessages(
+          mailbox.id,
+          doomed.map((r) => r.id),
+        );
+        await store.deleteMessages(
+          mailbox.id,
+          doomed.map((r) => r.uid),
+        );
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.locked.delete(mailbox.id);
+        wipeKey(key.privateKey);
+      },
+    };
+  }
+
+  private record(
+    ctx: GatewayContext,
+    action: string,
+    mailbox: GatewayMailbox,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    return this.deps.audit.record({
+      tenantId: SYSTEM_AUDIT_CHAIN,
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action,
+      target: { type: 'gateway-mailbox', id: mailbox.id, label: mailbox.name },
+      outcome: 'success',
+      details,
+    });
+  }
+}
