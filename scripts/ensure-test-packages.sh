@@ -8,6 +8,9 @@ declare -A needed=(
   [chromium]=chromium
   [postfix]=postfix
   [swaks]=swaks
+  # POP3 clients that take mail out of gateway mailboxes (test/system/gateway*.test.ts)
+  [curl]=curl
+  [fetchmail]=fetchmail
   # SASL authentication for the Postfix that captures what Postvault sends (scripts/postfix-capture.sh)
   [dovecot]=dovecot-core
 )

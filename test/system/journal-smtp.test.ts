@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
 } from '../../src/ingest/journal/journal-smtp.server.js';
 import { startJournalSmtp } from '../../src/listeners.js';
 import { freePort } from '../support/server-process.js';
+import { swaks, type SwaksResult } from '../support/swaks.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
 // The reports below are SYNTHETIC (no real journal report is public), built around real corpus messages.
@@ -19,36 +19,6 @@ const corpus = (name: string) => readFileSync(new URL(`../../../shared/corpus/${
 const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const OPERATOR = { kind: 'system' as const, name: 'test' };
-
-interface SwaksResult {
-  status: number | null;
-  transcript: string;
-  /** Server replies, in order ("250 2.6.0 Stored"). */
-  replies: string[];
-}
-
-/**
- * swaks (Debian's, a real SMTP client) against the intake; `data` becomes the whole DATA section.
- * Asynchronous: the intake under test runs in this process.
- */
-async function swaks(port: number, args: string[], data?: Buffer, dir?: string): Promise<SwaksResult> {
-  const extra: string[] = [];
-  if (data) {
-    const file = join(dir!, `data-${Math.random().toString(36).slice(2)}.eml`);
-    writeFileSync(file, data);
-    extra.push('--data', `@${file}`);
-  }
-  const child = spawn('swaks', ['--server', `127.0.0.1:${port}`, '--timeout', '30', ...args, ...extra]);
-  let transcript = '';
-  child.stdout.on('data', (chunk: Buffer) => (transcript += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (transcript += chunk.toString('utf8')));
-  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const replies = transcript
-    .split('\n')
-    .filter((l) => /^<(-|\*\*|~|~\*\*) +\d{3}[ -]/.test(l))
-    .map((l) => l.replace(/^<(-|\*\*|~|~\*\*) +/, ''));
-  return { status, transcript, replies };
-}
 
 /**
  * A pipelined SMTP dialogue over a plain socket: the commands in one write, then the message with
