@@ -22,8 +22,11 @@ export function newMessageUid(): string {
 export interface EncryptedMessageWriter {
   readonly uid: string;
   write(plain: Uint8Array): Promise<void>;
-  /** Encrypts the rest, fsyncs the file, renames it into place and fsyncs the folder. */
-  commit(): Promise<{ storedSize: number }>;
+  /**
+   * Encrypts the rest, fsyncs the file and renames it into place. The rename is durable once the
+   * returned folder is fsynced (GatewayCommitQueue does that for many messages at once).
+   */
+  commit(): Promise<{ storedSize: number; folder: string }>;
   /** Removes the temp file (idempotent; also after a failed write). */
   abort(): Promise<void>;
 }
@@ -87,8 +90,7 @@ export class GatewayMessageStore {
         await handle.sync();
         await close();
         await rename(temp, final);
-        await fsyncDirectory(dir);
-        return { storedSize: position };
+        return { storedSize: position, folder: dir };
       },
       async abort() {
         await close().catch(() => undefined);

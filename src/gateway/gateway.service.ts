@@ -19,6 +19,7 @@ import {
   WrongPasswordError,
   type UnlockedMailboxKey,
 } from './gateway-crypto.js';
+import { GatewayCommitQueue } from './gateway-commit-queue.js';
 import type { GatewayKeys } from './gateway-keys.js';
 import type { EncryptedMessageWriter, GatewayMessageStore } from './gateway-message-store.js';
 import type { GatewayMailboxSummary, GatewayRepository } from './gateway.repository.js';
@@ -140,11 +141,13 @@ export class GatewayService {
   private readonly failedLoginDelayMs: number;
   /** Mailboxes with an open POP3 session (RFC 1939's exclusive-access lock), in this process. */
   private readonly locked = new Set<number>();
+  private readonly commits: GatewayCommitQueue;
 
   constructor(private readonly deps: GatewayServiceDeps) {
     this.clock = deps.clock ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.failedLoginDelayMs = deps.failedLoginDelayMs ?? 1500;
+    this.commits = new GatewayCommitQueue(deps.repository);
   }
 
   addressOf(mailbox: Pick<GatewayMailbox, 'local_part'>): string {
@@ -359,10 +362,14 @@ export class GatewayService {
 
   /**
    * Stores one message for each mailbox, each its own copy encrypted for that mailbox's current
-   * public key, as it streams in. Resolves once every copy is durable (file fsynced and renamed,
-   * row committed): only then may the sender be told 250. On any failure nothing is kept.
+   * public key, as it streams in. Resolves once every copy is durable (file fsynced, renamed and its
+   * folder fsynced, row committed; the last two shared with concurrent deliveries): only then may
+   * the sender be told 250. On any failure nothing is kept.
    */
-  async deliver(mailboxIds: readonly number[], body: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+  async deliver(
+    mailboxIds: readonly number[],
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<{ size: number }> {
     const writers: Array<{ writer: EncryptedMessageWriter; mailbox: GatewayMailbox }> = [];
     let committed: string[] | null = null;
     try {
@@ -378,7 +385,7 @@ export class GatewayService {
       const stored = await Promise.all(writers.map(({ writer }) => writer.commit()));
       committed = writers.map(({ writer }) => writer.uid);
       const receivedAt = this.clock();
-      await this.deps.repository.insertMessages(
+      await this.commits.commit(
         writers.map(({ writer, mailbox }, i) => ({
           mailboxId: mailbox.id,
           uid: writer.uid,
@@ -387,6 +394,7 @@ export class GatewayService {
           storedSize: stored[i]!.storedSize,
           receivedAt,
         })),
+        stored.map((s) => s.folder),
       );
       return { size };
     } catch (error) {

@@ -59,6 +59,9 @@ export async function startPop3Server(
       else perPeer.set(peer, left);
     });
     raw.on('error', () => undefined);
+    // Replies are written as they are ready ("+OK", then the body in pieces, then "."): with Nagle's
+    // algorithm each small write after the first waits for the client's delayed ACK (~40 ms).
+    raw.setNoDelay(true);
     if (sockets.size > maxConnections || open > maxPerPeer) {
       raw.end('-ERR [SYS/TEMP] Too many connections, try again later\r\n');
       return;
