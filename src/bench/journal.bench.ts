@@ -45,14 +45,14 @@ export interface JournalFigures {
   };
 }
 
-interface ClientRun {
+export interface ClientRun {
   seconds: number;
   sent: number;
   failed: number;
   firstError: string | null;
 }
 
-function runClient(port: number, rcpt: string, file: string, connections: number): Promise<ClientRun> {
+export function runClient(port: number, rcpt: string, file: string, connections: number): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLIENT, String(port), rcpt, file, String(connections)], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -115,7 +115,7 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 /** A stock smtp-server that reads each message to its end and discards it: the ceiling to compare with. */
-async function startBareServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startBareServer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disableReverseLookup: true,
