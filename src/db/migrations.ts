@@ -694,7 +694,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0012_gateway': {
+  '0013_gateway': {
     async up(db: Kysely<unknown>) {
       // Gateway mailboxes (issue 9): installation-wide, not per tenant. Only the public key and the
       // private key locked under the mailbox password are kept; nothing that verifies the password.

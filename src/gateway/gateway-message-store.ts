@@ -87,7 +87,8 @@ export class GatewayMessageStore {
       write: (plain) => append(encryptor.push(plain)),
       async commit() {
         await append(encryptor.finish());
-        await handle.sync();
+        // fdatasync also writes the size a new file needs to be read back; it skips only times.
+        await handle.datasync();
         await close();
         await rename(temp, final);
         return { storedSize: position, folder: dir };
