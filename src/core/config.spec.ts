@@ -70,4 +70,34 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ env: { POSTVAULT_JOURNAL_DOMAIN: 'not a domain' } })).toThrow(/journal.domain/);
   });
+
+  it('reads the gateway listeners and domain from the environment', () => {
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.gatewaySmtp).toMatchObject({
+      host: '127.0.0.1',
+      port: 2526,
+      maxMessageBytes: 100 * 1024 * 1024,
+    });
+    expect(defaults.gatewayPop3).toEqual({ host: '127.0.0.1', port: 1110 });
+    expect(defaults.gateway.domain).toBe('gateway.localhost');
+    const config = loadConfig({
+      env: {
+        POSTVAULT_GATEWAY_SMTP_PORT: '0',
+        POSTVAULT_GATEWAY_POP3_PORT: '1995',
+        POSTVAULT_GATEWAY_SMTP_MAX_MESSAGE_BYTES: '2048',
+        POSTVAULT_GATEWAY_SMTP_TLS_CERT: '/etc/gw.crt',
+        POSTVAULT_GATEWAY_SMTP_TLS_KEY: '/etc/gw.key',
+        POSTVAULT_GATEWAY_DOMAIN: 'Gateway.Example.COM',
+      },
+    });
+    expect(config.gatewaySmtp).toMatchObject({
+      port: 0,
+      maxMessageBytes: 2048,
+      tlsCertFile: '/etc/gw.crt',
+      tlsKeyFile: '/etc/gw.key',
+    });
+    expect(config.gatewayPop3.port).toBe(1995);
+    expect(config.gateway.domain).toBe('gateway.example.com');
+    expect(() => loadConfig({ env: { POSTVAULT_GATEWAY_DOMAIN: 'no_domain' } })).toThrow(/gateway.domain/);
+  });
 });
