@@ -4,7 +4,15 @@
  * Part of `npm run bench`; alone: `node dist/bench/gateway.bench.js [MESSAGES]`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +24,15 @@ import { loadOrCreateTlsKeyPair } from '../core/tls-certificate.js';
 import { startPop3Server } from '../gateway/pop3/pop3.server.js';
 import { startGatewaySmtpServer } from '../gateway/smtp/gateway-smtp.server.js';
 import { median, packMessages } from './bench-util.js';
-import { runClient, startBareServer, type ClientRun } from './journal.bench.js';
+import {
+  runClient,
+  runSmtpSource,
+  SMTP_SINK,
+  SMTP_SOURCE,
+  startBareServer,
+  withSmtpSink,
+  type ClientRun,
+} from './journal.bench.js';
 
 export interface GatewayFigures {
   messages: number;
@@ -26,6 +42,16 @@ export interface GatewayFigures {
   bareMsgPerSec: number;
   intakeMsgPerSec: number;
   intakeMBPerSec: number;
+  /** intake / bare smtp-server, same run (the bar: >= 0.6). */
+  ratio: number;
+  /** smtp-source one message per connection (null when Postfix's tools are not installed). */
+  perConnection: null | {
+    messages: number;
+    sinkMsgPerSec: number;
+    intakeMsgPerSec: number;
+    /** intake / smtp-sink (the bar: >= 0.20; piler 0.041). */
+    ratio: number;
+  };
   /** One POP3 session (curl, LIST then RETR of every message), login included. */
   retrievalMsgPerSec: number;
   retrievalMBPerSec: number;
@@ -98,8 +124,9 @@ export async function measureGateway(
     let intake: ClientRun;
     try {
       intake = await runClient(smtp.port, mailbox.address, file, connections);
-    } finally {
+    } catch (error) {
       await smtp.close();
+      throw error;
     }
     if (intake.failed > 0) throw new Error(`gateway intake: ${intake.failed} failed (${intake.firstError})`);
 
@@ -119,6 +146,23 @@ export async function measureGateway(
       throw new Error(
         `POP3 retrieval: curl ${retrieval.code}, ${retrieval.bytes} of ${bytes} bytes: ${retrieval.stderr}`,
       );
+
+    // smtp-source, one 4 KB message per connection, 10 at a time: Postfix's smtp-sink, then the intake.
+    let perConnection: GatewayFigures['perConnection'] = null;
+    try {
+      if (existsSync(SMTP_SOURCE) && existsSync(SMTP_SINK)) {
+        const sinkRate = await withSmtpSink((port) => runSmtpSource(port, 'x@gateway.localhost', count));
+        const intakeRate = await runSmtpSource(smtp.port, mailbox.address, count);
+        perConnection = {
+          messages: count,
+          sinkMsgPerSec: sinkRate,
+          intakeMsgPerSec: intakeRate,
+          ratio: intakeRate / sinkRate,
+        };
+      }
+    } finally {
+      await smtp.close();
+    }
 
     const locked = (await app.database.db
       .selectFrom('gateway_mailboxes')
@@ -142,6 +186,8 @@ export async function measureGateway(
       bareMsgPerSec: bareRun.sent / bareRun.seconds,
       intakeMsgPerSec: intake.sent / intake.seconds,
       intakeMBPerSec: bytes / 1e6 / intake.seconds,
+      ratio: intake.sent / intake.seconds / (bareRun.sent / bareRun.seconds),
+      perConnection,
       retrievalMsgPerSec: count / retrieval.seconds,
       retrievalMBPerSec: bytes / 1e6 / retrieval.seconds,
       retrievalSeconds: retrieval.seconds,

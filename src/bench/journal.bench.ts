@@ -15,8 +15,8 @@ import { varyMessage } from './message-generator.js';
 import { buildJournalReport } from './synthetic-journal-report.js';
 
 const CLIENT = fileURLToPath(new URL('./smtp-client.js', import.meta.url));
-const SMTP_SOURCE = '/usr/sbin/smtp-source';
-const SMTP_SINK = '/usr/sbin/smtp-sink';
+export const SMTP_SOURCE = '/usr/sbin/smtp-source';
+export const SMTP_SINK = '/usr/sbin/smtp-sink';
 const OPERATOR = { kind: 'system' as const, name: 'bench' };
 
 export interface JournalFigures {
@@ -68,7 +68,7 @@ export function runClient(port: number, rcpt: string, file: string, connections:
 }
 
 /** smtp-source's summary is its exit; the rate is messages over wall time. */
-async function runSmtpSource(port: number, rcpt: string, messages: number): Promise<number> {
+export async function runSmtpSource(port: number, rcpt: string, messages: number): Promise<number> {
   const t0 = performance.now();
   await promisify(execFile)(SMTP_SOURCE, [
     '-s',
@@ -86,7 +86,7 @@ async function runSmtpSource(port: number, rcpt: string, messages: number): Prom
   return messages / ((performance.now() - t0) / 1000);
 }
 
-async function withSmtpSink<T>(run: (port: number) => Promise<T>): Promise<T> {
+export async function withSmtpSink<T>(run: (port: number) => Promise<T>): Promise<T> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   // smtp-sink refuses to run as root without a user to switch to.
   const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
