@@ -69,7 +69,7 @@ import { hostname } from 'node:os';
 import { POSTVAULT_VERSION } from './core/version.js';
 import type { Argon2idParams } from './gateway/gateway-crypto.js';
 import { createGatewayKeys, type GatewayKeys } from './gateway/gateway-keys.js';
-import { GatewayMessageStore } from './gateway/gateway-message-store.js';
+import { GatewayMessageStore, type RecoveryReport } from './gateway/gateway-message-store.js';
 import { GatewayRepository } from './gateway/gateway.repository.js';
 import { GatewayService } from './gateway/gateway.service.js';
 import { PasswordThrottle } from './gateway/password-throttle.js';
@@ -132,8 +132,11 @@ export interface Gateway {
   service: GatewayService;
   store: GatewayMessageStore;
   keys: GatewayKeys;
-  /** Removes temp files and files without rows; for start-up, when nothing else writes there. */
-  cleanup(): Promise<{ removedFiles: number; removedFolders: number }>;
+  /**
+   * Start-up recovery, when nothing else writes there: closes every segment, removes temp files and
+   * files without rows, cuts segments back to their last recorded message.
+   */
+  cleanup(): Promise<RecoveryReport>;
 }
 
 /** Failed POP3 logins (and resets with a wrong password) a peer or a mailbox may make per window. */
@@ -167,7 +170,11 @@ function openGateway(
     service,
     store,
     keys,
-    cleanup: async () => store.cleanup(await repository.findAllUids()),
+    cleanup: async () => {
+      const report = await store.recover(await repository.closeSegmentsAndFindStored());
+      if (report.emptySegments.length > 0) await repository.deleteEmptySegments(report.emptySegments);
+      return report;
+    },
   };
 }
 
@@ -511,6 +518,7 @@ export async function openApp(
       await sending.outgoing.stop();
       await journalIntake.stop();
       await gateway.keys.close();
+      await gateway.store.close();
       await preparer.close();
       await database.db.destroy();
     },

@@ -57,12 +57,13 @@ export async function startGateway(app: App): Promise<RunningGateway> {
   const { gatewaySmtp, gatewayPop3, gateway } = app.config;
   if (gatewaySmtp.port === 0 && gatewayPop3.port === 0)
     return { smtp: null, pop3: null, close: async () => {} };
-  const cleaned = await app.gateway.cleanup();
-  if (cleaned.removedFiles + cleaned.removedFolders > 0)
+  const { problems, emptySegments, ...cleaned } = await app.gateway.cleanup();
+  if (cleaned.removedFiles + cleaned.removedFolders + cleaned.truncatedSegments > 0)
     app.logger.info(
-      cleaned,
-      'gateway: removed files an interrupted run left (never acknowledged, or deleted)',
+      { ...cleaned, emptySegments: emptySegments.length },
+      'gateway: removed what an interrupted run left (never acknowledged, or deleted)',
     );
+  for (const problem of problems) app.logger.warn(`gateway: ${problem}`);
   const name = gateway.domain === 'gateway.localhost' ? hostname() : gateway.domain;
   const tls = await loadOrCreateTlsKeyPair(app.config.dataDir, 'gateway', {
     certFile: gatewaySmtp.tlsCertFile,

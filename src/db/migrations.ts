@@ -734,6 +734,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013_gateway_segments': {
+    async up(db: Kysely<unknown>) {
+      // Gateway intake appends each group of messages to a mailbox's segment file with one
+      // fdatasync (decision 0012). A segment is open while one process appends to it; a closed
+      // segment whose messages are all deleted is removed.
+      await db.schema
+        .createTable('gateway_segments')
+        .addColumn('mailbox_id', 'integer', (c) =>
+          c.notNull().references('gateway_mailboxes.id').onDelete('cascade'),
+        )
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('open', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gateway_segments_pk', ['mailbox_id', 'name'])
+        .execute();
+      // Where a message's encrypted bytes are: (segment, offset, stored_size). Null segment: a file
+      // of its own, <uid>.pvgm, as intake wrote before segments.
+      await db.schema.alterTable('gateway_messages').addColumn('segment', 'text').execute();
+      await db.schema.alterTable('gateway_messages').addColumn('segment_offset', 'integer').execute();
+      await db.schema
+        .createIndex('gateway_messages_segment')
+        .on('gateway_messages')
+        .columns(['mailbox_id', 'segment'])
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -51,6 +51,7 @@ export interface Database {
   outgoing_mail: OutgoingMailTable;
   gateway_mailboxes: GatewayMailboxesTable;
   gateway_messages: GatewayMessagesTable;
+  gateway_segments: GatewaySegmentsTable;
 }
 
 export interface TenantsTable {
@@ -621,15 +622,29 @@ export interface GatewayMailboxesTable {
 export interface GatewayMessagesTable {
   id: Generated<number>;
   mailbox_id: number;
-  /** POP3 UIDL and the file name under <dataDir>/gateway/<mailbox_id>/. */
+  /** POP3 UIDL (and, when segment is null, the file name <uid>.pvgm). */
   uid: string;
   /** The mailbox key generation the message was encrypted for. */
   key_generation: number;
   /** Octets as received (plaintext). */
   size: number;
-  /** Octets of the encrypted file. */
+  /** Octets of the encrypted message (PVGM). */
   stored_size: number;
   received_at: number;
+  /**
+   * The segment file `<dataDir>/gateway/<mailbox_id>/<segment>.pvgs` holding the encrypted bytes at
+   * segment_offset; null for a message stored as a file of its own, `<uid>.pvgm`.
+   */
+  segment: ColumnType<string | null, string | null | undefined, never>;
+  segment_offset: ColumnType<number | null, number | null | undefined, never>;
+}
+
+/** A segment file of a gateway mailbox: open while a process appends to it, then closed. */
+export interface GatewaySegmentsTable {
+  mailbox_id: number;
+  name: string;
+  open: number;
+  created_at: number;
 }
 
 export type GatewayMailbox = Selectable<GatewayMailboxesTable>;

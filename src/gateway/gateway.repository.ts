@@ -1,11 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type {
   GatewayMailbox,
   GatewayMailboxesTable,
   GatewayMailboxStatus,
   GatewayMessage,
+  Database,
 } from '../db/schema.js';
+import type { StoredState } from './gateway-message-store.js';
 import type { Insertable, Updateable } from 'kysely';
 
 /** A mailbox row with what its messages add up to. */
@@ -17,14 +19,19 @@ export interface GatewayMailboxSummary {
   unreadableMessages: number;
 }
 
-/** What intake writes for one stored copy. */
+/** What intake writes for one stored copy, once its bytes are durable. */
 export interface NewGatewayMessage {
   mailboxId: number;
   uid: string;
-  keyGeneration: number;
+  /** The public key the copy is encrypted for: recorded only if it is still the mailbox's. */
+  publicKey: Uint8Array;
   size: number;
   storedSize: number;
   receivedAt: number;
+  segment: string;
+  segmentOffset: number;
+  /** Whether the segment still takes appends (false for a message in a segment of its own). */
+  segmentOpen: boolean;
 }
 
 /** Gateway mailboxes and their messages: installation-wide, so no tenant scoping. */
@@ -89,31 +96,108 @@ export class GatewayRepository {
     await this.db.deleteFrom('gateway_mailboxes').where('id', '=', id).execute();
   }
 
-  /** Records stored copies, each file already durable, in one transaction (one fsync). */
-  async insertMessages(messages: readonly NewGatewayMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+  /**
+   * Records the copies of a group of deliveries, their bytes already durable, in one transaction
+   * (one fsync). A delivery is recorded whole or not at all: not when one of its mailboxes is gone
+   * or has a new public key since its copy was encrypted (a reset, perhaps by another process).
+   * Returns, per delivery, whether it was recorded.
+   */
+  async recordDeliveries(deliveries: ReadonlyArray<readonly NewGatewayMessage[]>): Promise<boolean[]> {
+    if (deliveries.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const ids = [...new Set(deliveries.flatMap((d) => d.map((m) => m.mailboxId)))];
+      const mailboxes = new Map(
+        (
+          await trx
+            .selectFrom('gateway_mailboxes')
+            .select(['id', 'public_key', 'key_generation'])
+            .where('id', 'in', ids)
+            .execute()
+        ).map((m) => [m.id, m]),
+      );
+      const recorded = deliveries.map((d) =>
+        d.every((m) => {
+          const mailbox = mailboxes.get(m.mailboxId);
+          return mailbox !== undefined && Buffer.from(mailbox.public_key).equals(m.publicKey);
+        }),
+      );
+      const rows = deliveries.filter((_, i) => recorded[i]).flat();
+      if (rows.length === 0) return recorded;
+      const segments = new Map<
+        string,
+        { mailbox_id: number; name: string; open: number; created_at: number }
+      >();
+      for (const m of rows)
+        segments.set(`${m.mailboxId}/${m.segment}`, {
+          mailbox_id: m.mailboxId,
+          name: m.segment,
+          open: m.segmentOpen ? 1 : 0,
+          created_at: m.receivedAt,
+        });
       await trx
-        .insertInto('gateway_messages')
-        .values(
-          messages.map((m) => ({
-            mailbox_id: m.mailboxId,
-            uid: m.uid,
-            key_generation: m.keyGeneration,
-            size: m.size,
-            stored_size: m.storedSize,
-            received_at: m.receivedAt,
-          })),
-        )
+        .insertInto('gateway_segments')
+        .values([...segments.values()])
+        .onConflict((oc) => oc.doNothing())
         .execute();
-      for (const m of messages) {
+      for (let i = 0; i < rows.length; i += 200)
+        await trx
+          .insertInto('gateway_messages')
+          .values(
+            rows.slice(i, i + 200).map((m) => ({
+              mailbox_id: m.mailboxId,
+              uid: m.uid,
+              key_generation: mailboxes.get(m.mailboxId)!.key_generation,
+              size: m.size,
+              stored_size: m.storedSize,
+              received_at: m.receivedAt,
+              segment: m.segment,
+              segment_offset: m.segmentOffset,
+            })),
+          )
+          .execute();
+      const last = new Map<number, number>();
+      for (const m of rows) last.set(m.mailboxId, Math.max(last.get(m.mailboxId) ?? 0, m.receivedAt));
+      for (const [id, at] of last)
         await trx
           .updateTable('gateway_mailboxes')
-          .set({ last_received_at: m.receivedAt })
-          .where('id', '=', m.mailboxId)
+          .set({ last_received_at: at })
+          .where('id', '=', id)
           .execute();
-      }
+      return recorded;
     });
+  }
+
+  /**
+   * Nothing is appended to this segment any more. True when none of its messages is left: its row
+   * is then gone too, and the caller removes the file.
+   */
+  async closeSegment(mailboxId: number, name: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('gateway_segments')
+        .set({ open: 0 })
+        .where('mailbox_id', '=', mailboxId)
+        .where('name', '=', name)
+        .execute();
+      return this.dropIfEmpty(trx, mailboxId, name);
+    });
+  }
+
+  private async dropIfEmpty(trx: Transaction<Database>, mailboxId: number, name: string): Promise<boolean> {
+    const left = await trx
+      .selectFrom('gateway_messages')
+      .select('id')
+      .where('mailbox_id', '=', mailboxId)
+      .where('segment', '=', name)
+      .limit(1)
+      .executeTakeFirst();
+    if (left) return false;
+    await trx
+      .deleteFrom('gateway_segments')
+      .where('mailbox_id', '=', mailboxId)
+      .where('name', '=', name)
+      .execute();
+    return true;
   }
 
   /** The messages encrypted for `keyGeneration`, oldest first: a POP3 maildrop. */
@@ -137,21 +221,93 @@ export class GatewayRepository {
       .execute();
   }
 
-  async deleteMessages(mailboxId: number, ids: readonly number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 400)
-      await this.db
-        .deleteFrom('gateway_messages')
-        .where('mailbox_id', '=', mailboxId)
-        .where('id', 'in', ids.slice(i, i + 400))
-        .execute();
+  /**
+   * Deletes messages; returns what files can go now: closed segments none of whose messages is left
+   * (their rows deleted in the same transaction) and the messages stored as files of their own.
+   */
+  async deleteMessages(
+    mailboxId: number,
+    ids: readonly number[],
+  ): Promise<{ segments: string[]; legacyUids: string[] }> {
+    if (ids.length === 0) return { segments: [], legacyUids: [] };
+    return this.db.transaction().execute(async (trx) => {
+      const touched = new Set<string>();
+      const legacyUids: string[] = [];
+      for (let i = 0; i < ids.length; i += 400) {
+        const slice = ids.slice(i, i + 400);
+        for (const row of await trx
+          .selectFrom('gateway_messages')
+          .select(['uid', 'segment'])
+          .where('mailbox_id', '=', mailboxId)
+          .where('id', 'in', slice)
+          .execute()) {
+          if (row.segment === null) legacyUids.push(row.uid);
+          else touched.add(row.segment);
+        }
+        await trx
+          .deleteFrom('gateway_messages')
+          .where('mailbox_id', '=', mailboxId)
+          .where('id', 'in', slice)
+          .execute();
+      }
+      const segments: string[] = [];
+      for (const name of touched) {
+        const segment = await trx
+          .selectFrom('gateway_segments')
+          .select('open')
+          .where('mailbox_id', '=', mailboxId)
+          .where('name', '=', name)
+          .executeTakeFirst();
+        // An open segment belongs to the process appending to it; it removes it once closed.
+        if (segment?.open === 0 && (await this.dropIfEmpty(trx, mailboxId, name))) segments.push(name);
+      }
+      return { segments, legacyUids };
+    });
   }
 
-  /** Every mailbox id with the uids of its messages: what start-up cleanup keeps. */
-  async findAllUids(): Promise<Map<number, Set<string>>> {
-    const mailboxes = await this.db.selectFrom('gateway_mailboxes').select('id').execute();
-    const byMailbox = new Map<number, Set<string>>(mailboxes.map((m) => [m.id, new Set()]));
-    const rows = await this.db.selectFrom('gateway_messages').select(['mailbox_id', 'uid']).execute();
-    for (const row of rows) byMailbox.get(row.mailbox_id)?.add(row.uid);
-    return byMailbox;
+  /**
+   * For start-up recovery, when no process appends: every segment is closed, and what is stored —
+   * mailboxes, each segment with the end of its last message, messages in files of their own.
+   */
+  async closeSegmentsAndFindStored(): Promise<StoredState> {
+    await this.db.updateTable('gateway_segments').set({ open: 0 }).where('open', '=', 1).execute();
+    const mailboxIds = new Set(
+      (await this.db.selectFrom('gateway_mailboxes').select('id').execute()).map((m) => m.id),
+    );
+    const segments = new Map<number, Map<string, number>>();
+    for (const s of await this.db.selectFrom('gateway_segments').select(['mailbox_id', 'name']).execute()) {
+      const map = segments.get(s.mailbox_id) ?? new Map<string, number>();
+      map.set(s.name, 0);
+      segments.set(s.mailbox_id, map);
+    }
+    const ends = await this.db
+      .selectFrom('gateway_messages')
+      .select(['mailbox_id', 'segment', sql<number>`max(segment_offset + stored_size)`.as('end')])
+      .where('segment', 'is not', null)
+      .groupBy(['mailbox_id', 'segment'])
+      .execute();
+    for (const e of ends) {
+      const map = segments.get(e.mailbox_id) ?? new Map<string, number>();
+      map.set(e.segment!, Number(e.end));
+      segments.set(e.mailbox_id, map);
+    }
+    const legacy = new Map<number, Set<string>>();
+    for (const row of await this.db
+      .selectFrom('gateway_messages')
+      .select(['mailbox_id', 'uid'])
+      .where('segment', 'is', null)
+      .execute()) {
+      const set = legacy.get(row.mailbox_id) ?? new Set<string>();
+      set.add(row.uid);
+      legacy.set(row.mailbox_id, set);
+    }
+    return { mailboxIds, segments, legacy };
+  }
+
+  /** Segment rows without messages (start-up recovery removed or found no file). */
+  async deleteEmptySegments(segments: ReadonlyArray<{ mailboxId: number; name: string }>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const s of segments) await this.dropIfEmpty(trx, s.mailboxId, s.name);
+    });
   }
 }

@@ -90,7 +90,17 @@ export interface Maildrop {
 
 export interface GatewayServiceDeps {
   repository: GatewayRepository;
-  store: Pick<GatewayMessageStore, 'createWriter' | 'openRead' | 'deleteMessages' | 'deleteMailbox'>;
+  store: Pick<
+    GatewayMessageStore,
+    | 'createWriter'
+    | 'openRead'
+    | 'removeFiles'
+    | 'deleteMailbox'
+    | 'place'
+    | 'retire'
+    | 'retireFull'
+    | 'takeRetired'
+  >;
   keys: Pick<GatewayKeys, 'create' | 'unlock' | 'relock'>;
   audit: AuditRecorder;
   /** The installation's gateway domain (config `gateway.domain`), lower-case. */
@@ -102,6 +112,10 @@ export interface GatewayServiceDeps {
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** How long intake trusts what it read of a mailbox (status, public key); changes here clear it. */
+const MAILBOX_CACHE_MS = 5_000;
+const MAILBOX_CACHE_ENTRIES = 10_000;
 
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 1000;
@@ -142,12 +156,41 @@ export class GatewayService {
   /** Mailboxes with an open POP3 session (RFC 1939's exclusive-access lock), in this process. */
   private readonly locked = new Set<number>();
   private readonly commits: GatewayCommitQueue;
+  /**
+   * Intake's view of mailboxes by local part and by id, for MAILBOX_CACHE_MS: a recipient lookup
+   * per RCPT and per DATA would otherwise be two queries per message. Cleared by every change made
+   * in this process; a change made by another (the CLI) reaches intake within MAILBOX_CACHE_MS,
+   * except a new key or a deletion, which the commit checks for itself.
+   */
+  private readonly byLocalPart = new Map<string, { mailbox: GatewayMailbox; until: number }>();
+  private readonly byId = new Map<number, { mailbox: GatewayMailbox; until: number }>();
 
   constructor(private readonly deps: GatewayServiceDeps) {
     this.clock = deps.clock ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.failedLoginDelayMs = deps.failedLoginDelayMs ?? 1500;
-    this.commits = new GatewayCommitQueue(deps.repository);
+    this.commits = new GatewayCommitQueue(deps.repository, deps.store, () => this.forgetMailboxes());
+  }
+
+  /** Intake reads mailboxes afresh from now on (call after any change to one). */
+  forgetMailboxes(): void {
+    this.byLocalPart.clear();
+    this.byId.clear();
+  }
+
+  private remember(mailbox: GatewayMailbox): void {
+    if (this.byId.size >= MAILBOX_CACHE_ENTRIES) this.forgetMailboxes();
+    const entry = { mailbox, until: Date.now() + MAILBOX_CACHE_MS };
+    this.byLocalPart.set(mailbox.local_part, entry);
+    this.byId.set(mailbox.id, entry);
+  }
+
+  private async intakeMailbox(id: number): Promise<GatewayMailbox> {
+    const cached = this.byId.get(id);
+    if (cached && cached.until > Date.now()) return cached.mailbox;
+    const mailbox = await this.mailboxOrThrow(id);
+    this.remember(mailbox);
+    return mailbox;
   }
 
   addressOf(mailbox: Pick<GatewayMailbox, 'local_part'>): string {
@@ -248,6 +291,7 @@ export class GatewayService {
     }
     if (input.description !== undefined) changes.description = normalizeDescription(input.description);
     await this.deps.repository.update(id, { ...changes, updated_at: this.clock() });
+    this.forgetMailboxes();
     await this.record(ctx, 'gateway.mailbox.update', mailbox, changes);
     return this.get(ctx, id);
   }
@@ -266,6 +310,7 @@ export class GatewayService {
     const mailbox = await this.mailboxOrThrow(id);
     if (mailbox.status !== status) {
       await this.deps.repository.setStatus(id, status, this.clock());
+      this.forgetMailboxes();
       await this.record(
         ctx,
         status === 'active' ? 'gateway.mailbox.resume' : 'gateway.mailbox.suspend',
@@ -282,7 +327,8 @@ export class GatewayService {
     if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
     // Rows first: a crash before the folder is gone leaves files no row refers to (removed at start).
     await this.deps.repository.delete(id);
-    await this.deps.store.deleteMailbox(id);
+    this.forgetMailboxes();
+    await this.commits.between(() => this.deps.store.deleteMailbox(id));
     await this.record(ctx, 'gateway.mailbox.delete', summary.mailbox, {
       messages: summary.messages,
       bytes: summary.bytes,
@@ -315,6 +361,7 @@ export class GatewayService {
         kdf_memlimit: params.memlimit,
         updated_at: now,
       });
+      this.forgetMailboxes();
       await this.record(ctx, 'gateway.mailbox.password.reset', mailbox, { contentKept: true });
       return { mailbox: await this.get(ctx, id), password, contentKept: true };
     }
@@ -328,6 +375,7 @@ export class GatewayService {
       key_generation: mailbox.key_generation + 1,
       updated_at: now,
     });
+    this.forgetMailboxes();
     await this.record(ctx, 'gateway.mailbox.password.reset', mailbox, { contentKept: false });
     return { mailbox: await this.get(ctx, id), password, contentKept: false };
   }
@@ -337,13 +385,9 @@ export class GatewayService {
     requireSystemAdmin(ctx, 'Purging unreadable gateway messages');
     const mailbox = await this.mailboxOrThrow(id);
     const rows = await this.deps.repository.findUnreadableMessages(id, mailbox.key_generation);
-    await this.deps.repository.deleteMessages(
+    await this.removeMessages(
       id,
       rows.map((r) => r.id),
-    );
-    await this.deps.store.deleteMessages(
-      id,
-      rows.map((r) => r.uid),
     );
     const bytes = rows.reduce((sum, r) => sum + r.size, 0);
     if (rows.length > 0)
@@ -351,58 +395,62 @@ export class GatewayService {
     return { messages: rows.length, bytes };
   }
 
+  /**
+   * Rows first, then the files that nothing is left in: a crash in between leaves files without
+   * rows, which start-up removes. This process's segment of the mailbox is retired too, so that it
+   * goes once empty instead of taking appends until full.
+   */
+  private async removeMessages(mailboxId: number, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const files = await this.deps.repository.deleteMessages(mailboxId, ids);
+    await this.deps.store.removeFiles(mailboxId, files.segments, files.legacyUids);
+    await this.commits.retire(mailboxId);
+  }
+
   // -------------------------------------------------------------------------------------------------
   // SMTP intake
 
   /** The mailbox an SMTP recipient names, or null (unknown address or another domain). */
   async findRecipient(address: string): Promise<GatewayRecipient | null> {
-    const mailbox = await this.findByAddress(address.toLowerCase());
+    const lower = address.toLowerCase();
+    const at = lower.lastIndexOf('@');
+    const cached = at > 0 ? this.byLocalPart.get(lower.slice(0, at)) : undefined;
+    let mailbox: GatewayMailbox | undefined;
+    if (cached && cached.until > Date.now() && lower.slice(at + 1) === this.deps.domain)
+      mailbox = cached.mailbox;
+    else {
+      mailbox = await this.findByAddress(lower);
+      if (mailbox) this.remember(mailbox);
+    }
     return mailbox ? { mailboxId: mailbox.id, name: mailbox.name, status: mailbox.status } : null;
   }
 
   /**
    * Stores one message for each mailbox, each its own copy encrypted for that mailbox's current
-   * public key, as it streams in. Resolves once every copy is durable (file fsynced, renamed and its
-   * folder fsynced, row committed; the last two shared with concurrent deliveries): only then may
-   * the sender be told 250. On any failure nothing is kept.
+   * public key, as it streams in. Resolves once every copy is durable (appended to its mailbox's
+   * segment and fdatasync'ed, row committed; both shared with concurrent deliveries): only then may
+   * the sender be told 250. On any failure nothing is recorded.
    */
   async deliver(
     mailboxIds: readonly number[],
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<{ size: number }> {
-    const writers: Array<{ writer: EncryptedMessageWriter; mailbox: GatewayMailbox }> = [];
-    let committed: string[] | null = null;
+    const writers: EncryptedMessageWriter[] = [];
     try {
       for (const id of new Set(mailboxIds)) {
-        const mailbox = await this.mailboxOrThrow(id);
-        writers.push({ writer: await this.deps.store.createWriter(id, mailbox.public_key), mailbox });
+        const mailbox = await this.intakeMailbox(id);
+        writers.push(this.deps.store.createWriter(id, mailbox.public_key));
       }
       let size = 0;
       for await (const chunk of body) {
         size += chunk.byteLength;
-        for (const { writer } of writers) await writer.write(chunk);
+        for (const writer of writers) await writer.write(chunk);
       }
-      const stored = await Promise.all(writers.map(({ writer }) => writer.commit()));
-      committed = writers.map(({ writer }) => writer.uid);
-      const receivedAt = this.clock();
-      await this.commits.commit(
-        writers.map(({ writer, mailbox }, i) => ({
-          mailboxId: mailbox.id,
-          uid: writer.uid,
-          keyGeneration: mailbox.key_generation,
-          size,
-          storedSize: stored[i]!.storedSize,
-          receivedAt,
-        })),
-        stored.map((s) => s.folder),
-      );
+      const messages = await Promise.all(writers.map((writer) => writer.finish()));
+      await this.commits.commit({ messages, size, receivedAt: this.clock() });
       return { size };
     } catch (error) {
-      await Promise.all(writers.map(({ writer }) => writer.abort()));
-      if (committed)
-        await Promise.all(
-          writers.map(({ writer, mailbox }) => this.deps.store.deleteMessages(mailbox.id, [writer.uid])),
-        ).catch(() => undefined);
+      await Promise.all(writers.map((writer) => writer.abort()));
       throw error;
     }
   }
@@ -464,7 +512,7 @@ export class GatewayService {
 
   private async maildrop(mailbox: GatewayMailbox, key: UnlockedMailboxKey): Promise<Maildrop> {
     const rows = await this.deps.repository.findReadableMessages(mailbox.id, mailbox.key_generation);
-    const { store, repository } = this.deps;
+    const { store } = this.deps;
     let released = false;
     const live = () => {
       if (released) throw new ConflictError('the POP3 session has ended');
@@ -477,19 +525,14 @@ export class GatewayService {
         const row = rows[index];
         if (!row) throw new NotFoundError(`no message ${index + 1}`);
         // pipeline destroys the file stream when the reader stops early (TOP) or fails.
-        return pipeline(store.openRead(mailbox.id, row.uid), decryptFromMailbox(key), () => undefined);
+        return pipeline(store.openRead(mailbox.id, row), decryptFromMailbox(key), () => undefined);
       },
-      async deleteMessages(indexes) {
+      deleteMessages: async (indexes) => {
         live();
         const doomed = indexes.map((i) => rows[i]).filter((r) => r !== undefined);
-        // Rows first: a crash in between leaves files without rows, which start-up removes.
-        await repository.deleteMessages(
+        await this.removeMessages(
           mailbox.id,
           doomed.map((r) => r.id),
-        );
-        await store.deleteMessages(
-          mailbox.id,
-          doomed.map((r) => r.uid),
         );
       },
       release: () => {

@@ -1,9 +1,14 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { KeyError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../../src/core/errors.js';
-import { decryptMessage, unlockPrivateKey, WrongPasswordError } from '../../src/gateway/gateway-crypto.js';
+import {
+  decryptMessage,
+  encryptMessage,
+  unlockPrivateKey,
+  WrongPasswordError,
+} from '../../src/gateway/gateway-crypto.js';
 import { MaildropInUseError, type Maildrop } from '../../src/gateway/gateway.service.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
@@ -86,9 +91,12 @@ describe('gateway mailboxes (service, store and database)', () => {
       const view = await gateway().get(OPERATOR, mailbox.id);
       expect(view).toMatchObject({ messages: 1, bytes: message.length });
       expect(view.lastReceivedAt).toBeGreaterThan(0);
+      expect(files[0]).toMatch(/^\d{15}-[a-z2-7]{10}\.pvgs$/);
       const maildrop = await gateway().openMaildrop(mailbox.address, password, '127.0.0.1');
       try {
-        expect(maildrop.messages).toEqual([{ uid: files[0]!.replace(/\.pvgm$/, ''), size: message.length }]);
+        expect(maildrop.messages).toEqual([
+          { uid: expect.stringMatching(/^[a-z2-7]{24}$/), size: message.length },
+        ]);
         expect((await readAll(maildrop, 0)).equals(message)).toBe(true);
       } finally {
         maildrop.release();
@@ -180,16 +188,24 @@ describe('gateway mailboxes (service, store and database)', () => {
     // The old key, had anyone kept the old locked bytes, still needs the old password; the new
     // key does not open the old file.
     expect(unlockPrivateKey(locked, password).publicKey).not.toEqual(newKey.publicKey);
-    const oldRow = await app.database.db
+    const oldRow = (await app.database.db
       .selectFrom('gateway_messages')
-      .select('uid')
+      .selectAll()
       .where('mailbox_id', '=', mailbox.id)
       .where('key_generation', '=', 1)
-      .executeTakeFirst();
-    expect(() => decryptMessage(newKey, readFileSync(join(folder, `${oldRow!.uid}.pvgm`)))).toThrow(KeyError);
+      .executeTakeFirst())!;
+    const oldSegment = join(folder, `${oldRow.segment}.pvgs`);
+    const oldBytes = readFileSync(oldSegment).subarray(
+      oldRow.segment_offset!,
+      oldRow.segment_offset! + oldRow.stored_size,
+    );
+    expect(() => decryptMessage(newKey, oldBytes)).toThrow(KeyError);
+    // The new key's messages went to a segment of their own.
+    expect(readdirSync(folder)).toHaveLength(2);
 
     expect(await gateway().purgeUnreadable(OPERATOR, mailbox.id)).toEqual({ messages: 1, bytes: old.length });
-    expect(existsSync(join(folder, `${oldRow!.uid}.pvgm`))).toBe(false);
+    expect(existsSync(oldSegment)).toBe(false);
+    expect(readdirSync(folder)).toHaveLength(1);
     expect(await gateway().get(OPERATOR, mailbox.id)).toMatchObject({ messages: 1, unreadableMessages: 0 });
   });
 
@@ -228,14 +244,89 @@ describe('gateway mailboxes (service, store and database)', () => {
     }
     await expect(gateway().deliver([mailbox.id], failing())).rejects.toThrow('peer went away');
     const folder = join(dir.path, 'gateway', String(mailbox.id));
-    expect(readdirSync(folder)).toEqual([]);
+    expect(existsSync(folder) ? readdirSync(folder) : []).toEqual([]);
     await gateway().deliver([mailbox.id], pieces(Buffer.from('Subject: kept\r\n\r\n')));
     const kept = readdirSync(folder);
-    writeFileSync(join(folder, '.tmp-torn.pvgm'), 'torn');
+    writeFileSync(join(folder, '.tmp-torn.pvgs'), 'torn');
     writeFileSync(join(folder, 'norow.pvgm'), 'no row');
+    writeFileSync(join(folder, '000000000000001-norowsegment.pvgs'), 'no row');
     writeFileSync(join(dir.path, 'gateway', '99999'), 'x');
     const cleaned = await app.gateway.cleanup();
-    expect(cleaned.removedFiles).toBe(2);
+    expect(cleaned).toMatchObject({ removedFiles: 3, truncatedSegments: 0, problems: [] });
     expect(readdirSync(folder)).toEqual(kept);
+  });
+
+  it('serves after a crash only what was recorded: a synced message without its row, and a torn tail, are cut off', async () => {
+    const { mailbox, password } = await gateway().create(OPERATOR, { name: 'Recovered' });
+    const first = Buffer.from('Subject: first\r\n\r\nacknowledged\r\n');
+    await gateway().deliver([mailbox.id], pieces(first));
+    const folder = join(dir.path, 'gateway', String(mailbox.id));
+    const [segment] = readdirSync(folder);
+    const recordedSize = readFileSync(join(folder, segment!)).length;
+    // What a kill -9 between a group's fdatasync and its commit leaves: a whole message for the
+    // mailbox's key that no row points to, then the torn start of the next group.
+    const publicKey = (await app.database.db
+      .selectFrom('gateway_mailboxes')
+      .select('public_key')
+      .where('id', '=', mailbox.id)
+      .executeTakeFirstOrThrow())!.public_key;
+    const unrecorded = encryptMessage(publicKey, Buffer.from('Subject: never acknowledged\r\n\r\n'));
+    appendFileSync(join(folder, segment!), Buffer.concat([unrecorded, Buffer.from('PVGM torn')]));
+
+    const cleaned = await app.gateway.cleanup();
+    expect(cleaned).toMatchObject({
+      truncatedSegments: 1,
+      truncatedBytes: unrecorded.length + 9,
+      problems: [],
+    });
+    expect(readFileSync(join(folder, segment!)).length).toBe(recordedSize);
+    const maildrop = await gateway().openMaildrop(mailbox.address, password, '127.0.0.5');
+    try {
+      expect(maildrop.messages).toHaveLength(1);
+      expect((await readAll(maildrop, 0)).equals(first)).toBe(true);
+    } finally {
+      maildrop.release();
+    }
+    // Intake goes on in a new segment after recovery.
+    const second = Buffer.from('Subject: second\r\n\r\nafter recovery\r\n');
+    await gateway().deliver([mailbox.id], pieces(second));
+    expect(readdirSync(folder)).toHaveLength(2);
+    const again = await gateway().openMaildrop(mailbox.address, password, '127.0.0.5');
+    try {
+      expect(again.messages.map((m) => m.size)).toEqual([first.length, second.length]);
+      expect((await readAll(again, 1)).equals(second)).toBe(true);
+      await again.deleteMessages([0, 1]);
+    } finally {
+      again.release();
+    }
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('spills a large message to a segment of its own as it streams, and appends small ones', async () => {
+    const { mailbox, password } = await gateway().create(OPERATOR, { name: 'Large' });
+    const large = Buffer.concat([
+      Buffer.from('Subject: large\r\n\r\n'),
+      Buffer.alloc(3 * 1024 * 1024, 'large attachment line\r\n'),
+      Buffer.from('\r\n'),
+    ]);
+    const small = Buffer.from('Subject: small\r\n\r\nsmall\r\n');
+    await Promise.all([
+      gateway().deliver([mailbox.id], pieces(small)),
+      gateway().deliver([mailbox.id], pieces(large, 64 * 1024)),
+      gateway().deliver([mailbox.id], pieces(small)),
+    ]);
+    const folder = join(dir.path, 'gateway', String(mailbox.id));
+    expect(readdirSync(folder)).toHaveLength(2);
+    const maildrop = await gateway().openMaildrop(mailbox.address, password, '127.0.0.6');
+    try {
+      const sizes = maildrop.messages.map((m) => m.size).sort((a, b) => a - b);
+      expect(sizes).toEqual([small.length, small.length, large.length]);
+      for (let i = 0; i < 3; i++) {
+        const got = await readAll(maildrop, i);
+        expect(got.equals(got.length === large.length ? large : small)).toBe(true);
+      }
+    } finally {
+      maildrop.release();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -130,11 +131,20 @@ describe('gateway intake killed mid-way', () => {
       expect(missing).toEqual([]);
       // At most the few in flight at the kill were stored without their 250 reaching the client.
       expect(stored.length - acknowledged.size).toBeLessThanOrEqual(16);
-      // Start-up removed temp files and files without rows.
-      const folder = readdirSync(join(data.path, 'gateway'))[0]!;
-      const files = readdirSync(join(data.path, 'gateway', folder));
-      expect(files.filter((f) => f.startsWith('.'))).toEqual([]);
-      expect(files).toHaveLength(stored.length);
+      // Start-up removed temp files and cut every segment back to its last recorded message.
+      const folder = join(data.path, 'gateway', readdirSync(join(data.path, 'gateway'))[0]!);
+      const files = readdirSync(folder);
+      expect(files.filter((f) => !/^\d{15}-[a-z2-7]{10}\.pvgs$/.test(f))).toEqual([]);
+      const storedBytes = files.reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
+      const db = new Database(join(data.path, 'postvault.sqlite'), { readonly: true });
+      try {
+        const recorded = db.prepare('select sum(stored_size) as n from gateway_messages').get() as {
+          n: number;
+        };
+        expect(storedBytes).toBe(recorded.n);
+      } finally {
+        db.close();
+      }
     } finally {
       await restarted.stop();
     }
