@@ -19,9 +19,11 @@ import {
   parseGatewayPassword,
   readLockedKeyParams,
   relockPrivateKey,
+  sealToPublicKey,
   unlockPrivateKey,
   type Argon2idParams,
 } from './gateway-crypto.js';
+import sodium from 'libsodium-wrappers-sumo';
 
 // Cheap parameters keep the suite fast; the defaults are exercised once below.
 const FAST: Argon2idParams = { opslimit: 1, memlimit: 8 * 1024 * 1024 };
@@ -287,5 +289,22 @@ describe('messages', () => {
       pwMessage = `${(err as Error).message} ${JSON.stringify(err)}`;
     }
     expect(pwMessage).toBe('wrong mailbox password {"name":"WrongPasswordError"}');
+  });
+});
+
+describe('sealToPublicKey (native X25519)', () => {
+  it('is libsodium crypto_box_seal: crypto_box_seal_open opens it, and only for the right key', () => {
+    const recipient = sodium.crypto_box_keypair();
+    const other = sodium.crypto_box_keypair();
+    for (const size of [0, 1, 32, 1000]) {
+      const message = randomBytes(size);
+      const sealed = sealToPublicKey(message, recipient.publicKey);
+      expect(sealed.length).toBe(size + sodium.crypto_box_SEALBYTES);
+      const opened = sodium.crypto_box_seal_open(sealed, recipient.publicKey, recipient.privateKey);
+      expect(Buffer.from(opened).equals(message)).toBe(true);
+      expect(() => sodium.crypto_box_seal_open(sealed, other.publicKey, other.privateKey)).toThrow();
+      // A fresh ephemeral key every time.
+      expect(sealToPublicKey(message, recipient.publicKey).equals(sealed)).toBe(false);
+    }
   });
 });
