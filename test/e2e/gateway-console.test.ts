@@ -213,7 +213,8 @@ describe('Gateway console in Chromium', { timeout: 240_000 }, () => {
     expect(await row().innerText()).toMatch(/Aktiv/i);
     await capture('g13-gateway-mailboxes-de');
 
-    await row().getByRole('button', { name: 'Postfach löschen' }).click();
+    await row().getByRole('button', { name: 'Weitere Aktionen für Office 365 Journal' }).click();
+    await page.getByRole('menuitem', { name: 'Postfach löschen' }).click();
     const confirm = page.getByRole('dialog');
     const remove = confirm.getByRole('button', { name: 'Postfach löschen' });
     expect(await remove.isDisabled()).toBe(true);

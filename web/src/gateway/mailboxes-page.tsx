@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Group, Menu, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
   IconAlertTriangle,
+  IconDots,
   IconEdit,
   IconEraser,
   IconKey,
@@ -47,6 +48,9 @@ type Dialog =
 export function MailboxesPage() {
   const { t } = useTranslation();
   const format = useFormat();
+  const { i18n } = useTranslation();
+  const shortDateTime = (ms: number) =>
+    new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'short' }).format(ms);
   const mailboxes = useGatewayMailboxes();
   const setStatus = useSetGatewayMailboxStatus();
   const purge = usePurgeUnreadable();
@@ -102,11 +106,11 @@ export function MailboxesPage() {
         }
       >
         {(data) => (
-          <ListTable label={t('gateway.title')} columns={columns} withActions minWidth={1180}>
+          <ListTable label={t('gateway.title')} columns={columns} withActions minWidth={960}>
             {data.map((mailbox) => (
               <Table.Tr key={mailbox.id} data-testid={`gateway-mailbox-${mailbox.id}`}>
                 <Table.Td>
-                  <Stack gap={0} maw={260}>
+                  <Stack gap={0} maw={240}>
                     <Text fw={500} size="sm">
                       {mailbox.name}
                     </Text>
@@ -122,8 +126,8 @@ export function MailboxesPage() {
                 </Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
-                    <Text size="sm" ff="monospace" style={{ whiteSpace: 'nowrap' }}>
-                      {mailbox.address}
+                    <Text size="sm" ff="monospace">
+                      <BreakableAddress address={mailbox.address} />
                     </Text>
                     <CopyValueButton
                       value={mailbox.address}
@@ -147,15 +151,10 @@ export function MailboxesPage() {
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   {mailbox.lastReceivedAt === null
                     ? t('gateway.never')
-                    : format.dateTime(mailbox.lastReceivedAt)}
+                    : shortDateTime(mailbox.lastReceivedAt)}
                 </Table.Td>
                 <Table.Td>
                   <RowActions>
-                    <RowAction
-                      label={t('gateway.edit')}
-                      icon={IconEdit}
-                      onClick={() => setDialog({ kind: 'edit', mailbox })}
-                    />
                     <RowAction
                       label={mailbox.status === 'active' ? t('gateway.suspend') : t('gateway.resume')}
                       icon={mailbox.status === 'active' ? IconPlayerPause : IconPlayerPlay}
@@ -166,20 +165,40 @@ export function MailboxesPage() {
                       icon={IconKey}
                       onClick={() => setDialog({ kind: 'reset', mailbox })}
                     />
-                    {mailbox.unreadableMessages > 0 && (
-                      <RowAction
-                        label={t('gateway.purge')}
-                        icon={IconEraser}
-                        color="red"
-                        onClick={() => setDialog({ kind: 'purge', mailbox })}
-                      />
-                    )}
-                    <RowAction
-                      label={t('gateway.delete')}
-                      icon={IconTrash}
-                      color="red"
-                      onClick={() => setDialog({ kind: 'delete', mailbox })}
-                    />
+                    <Menu position="bottom-end" withinPortal>
+                      <Menu.Target>
+                        <ActionIcon
+                          variant="subtle"
+                          aria-label={t('gateway.moreActions', { name: mailbox.name })}
+                        >
+                          <IconDots size={18} aria-hidden />
+                        </ActionIcon>
+                      </Menu.Target>
+                      <Menu.Dropdown>
+                        <Menu.Item
+                          leftSection={<IconEdit size={16} aria-hidden />}
+                          onClick={() => setDialog({ kind: 'edit', mailbox })}
+                        >
+                          {t('gateway.edit')}
+                        </Menu.Item>
+                        {mailbox.unreadableMessages > 0 && (
+                          <Menu.Item
+                            leftSection={<IconEraser size={16} aria-hidden />}
+                            color="red"
+                            onClick={() => setDialog({ kind: 'purge', mailbox })}
+                          >
+                            {t('gateway.purge')}
+                          </Menu.Item>
+                        )}
+                        <Menu.Item
+                          leftSection={<IconTrash size={16} aria-hidden />}
+                          color="red"
+                          onClick={() => setDialog({ kind: 'delete', mailbox })}
+                        >
+                          {t('gateway.delete')}
+                        </Menu.Item>
+                      </Menu.Dropdown>
+                    </Menu>
                   </RowActions>
                 </Table.Td>
               </Table.Tr>
@@ -287,6 +306,19 @@ export function MailboxesPage() {
           onClose={close}
         />
       )}
+    </>
+  );
+}
+
+/** The address, allowed to wrap only before its @ (a 20-character local part, then the domain). */
+function BreakableAddress({ address }: { address: string }) {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return <>{address}</>;
+  return (
+    <>
+      {address.slice(0, at)}
+      <wbr />
+      {address.slice(at)}
     </>
   );
 }
