@@ -44,7 +44,14 @@ describe('Gateway console API', () => {
       .prepare(
         'select tenant_id, actor_kind, actor_name, action, outcome, target_label from audit_log order by id',
       )
-      .all() as Array<Record<string, string | number>>;
+      .all() as Array<{
+      tenant_id: number;
+      actor_kind: string;
+      actor_name: string;
+      action: string;
+      outcome: string;
+      target_label: string | null;
+    }>;
   const create = async (name = 'Office 365 Journal', description?: string) => {
     const answer = await gateway.post('/api/v1/gateway/mailboxes', { name, description });
     expect(answer.status).toBe(201);
