@@ -22,7 +22,7 @@ import { AuditLogService } from './compliance/audit-log.service.js';
 import { createMetrics, type Metrics } from './core/metrics.js';
 import { AuthService } from './tenancy/auth.service.js';
 import { IdentityRepository } from './tenancy/identity.repository.js';
-import { SystemAdminService } from './tenancy/system-admins.service.js';
+import { ConsoleAdminService } from './tenancy/console-admins.service.js';
 import { TenantManagementService } from './tenancy/tenant-management.service.js';
 import { TenantUsageRepository } from './tenancy/tenant-usage.repository.js';
 import { MailboxAdminRepository } from './archive/mailbox-admin.repository.js';
@@ -85,7 +85,9 @@ export interface App {
   metrics: Metrics;
   audit: AuditLogService;
   auth: AuthService;
-  systemAdmins: SystemAdminService;
+  systemAdmins: ConsoleAdminService;
+  /** The Gateway console's accounts (realm 'gateway'). */
+  gatewayAdmins: ConsoleAdminService;
   tenantManagement: TenantManagementService;
   /** What Admin Access configures; every method takes the tenant context first. */
   admin: {
@@ -500,7 +502,8 @@ export async function openApp(
     metrics,
     audit,
     auth,
-    systemAdmins: new SystemAdminService(identities, audit),
+    systemAdmins: new ConsoleAdminService('system', identities, audit),
+    gatewayAdmins: new ConsoleAdminService('gateway', identities, audit),
     tenantManagement,
     admin,
     journalIntake,

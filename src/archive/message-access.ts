@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { hasRole, type AuthContext } from '../tenancy/access.js';
+import { hasRole, isInstallationActor, type AuthContext } from '../tenancy/access.js';
 
 /**
  * Who may read an archived message: the owners of its mailbox, members of a group the mailbox is
@@ -17,7 +17,9 @@ export class MessageAccess {
       .where('id', '=', messageId)
       .executeTakeFirst();
     if (!message) return false;
-    if (ctx.actor.kind !== 'user' || hasRole(ctx, 'compliance')) return true;
+    if (isInstallationActor(ctx.actor) || hasRole(ctx, 'compliance')) return true;
+    // A gateway administrator owns no mailbox of any tenant (and its id is no user id).
+    if (ctx.actor.kind !== 'user') return false;
     const userId = ctx.actor.id;
     const owner = await this.db
       .selectFrom('mailbox_owners')

@@ -10,32 +10,49 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** `postvault system-admin` and `postvault tenant`: what the operator does on the machine itself. */
+/**
+ * `postvault system-admin`, `postvault gateway-admin` and `postvault tenant`: what the operator does
+ * on the machine itself.
+ */
 export function registerIdentityCommands(program: Command, cli: CliContext): void {
-  const systemAdmin = program
-    .command('system-admin')
-    .description('System administrators (who sign in to /system)');
-  for (const [name, description] of [
-    ['add', 'Add a system administrator; prints the generated password once'],
+  const consoles = [
     [
-      'reset',
-      'Give a system administrator a new password; ends their sessions, turns off their second factor',
+      'system-admin',
+      'System administrators (who sign in to /system)',
+      'system administrator',
+      'systemAdmins',
     ],
-  ] as const) {
-    systemAdmin
-      .command(`${name} <username>`)
-      .description(description)
-      .option('--password-stdin', 'read the password from standard input instead of generating one')
-      .action(async (username: string, options: { passwordStdin?: boolean }) => {
-        const password = options.passwordStdin ? await readStdin() : undefined;
-        await cli.withApp(async (app) => {
-          const result = await app.systemAdmins.addOrReset(username, { password, mode: name }, OPERATOR);
-          cli.out.write(
-            `${result.created ? 'Added' : 'Reset'} system administrator ${result.username}.\n` +
-              (password ? '' : `Password (shown once): ${result.password}\n`),
-          );
+    [
+      'gateway-admin',
+      'Gateway administrators (who sign in to /gateway)',
+      'gateway administrator',
+      'gatewayAdmins',
+    ],
+  ] as const;
+  for (const [command, title, noun, service] of consoles) {
+    const admins = program.command(command).description(title);
+    for (const [name, description] of [
+      ['add', `Add a ${noun}; prints the generated password once`],
+      [
+        'reset',
+        `Give a ${noun} a new password (for a lost one); ends their sessions, turns off their second factor`,
+      ],
+    ] as const) {
+      admins
+        .command(`${name} <username>`)
+        .description(description)
+        .option('--password-stdin', 'read the password from standard input instead of generating one')
+        .action(async (username: string, options: { passwordStdin?: boolean }) => {
+          const password = options.passwordStdin ? await readStdin() : undefined;
+          await cli.withApp(async (app) => {
+            const result = await app[service].addOrReset(username, { password, mode: name }, OPERATOR);
+            cli.out.write(
+              `${result.created ? 'Added' : 'Reset'} ${noun} ${result.username}.\n` +
+                (password ? '' : `Password (shown once): ${result.password}\n`),
+            );
+          });
         });
-      });
+    }
   }
 
   const tenant = program.command('tenant').description('Tenants (customers), as in the System console');

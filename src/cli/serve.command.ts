@@ -13,6 +13,9 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
     .action(async () => {
       const app = await openApp(cli.config());
       const firstAdmin = await app.systemAdmins.ensureFirstAdmin(app.config.auth.firstSystemAdminPassword);
+      const firstGatewayAdmin = await app.gatewayAdmins.ensureFirstAdmin(
+        app.config.auth.firstGatewayAdminPassword,
+      );
       const http = await startHttpServer(app);
       const journalSmtp = await startJournalSmtp(app);
       const gateway = await startGateway(app);
@@ -41,6 +44,13 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
               (firstAdmin.generated
                 ? `  password (shown once, keep it): ${firstAdmin.password}\n`
                 : `  password: the one in POSTVAULT_SYSTEM_ADMIN_PASSWORD\n`)
+            : '') +
+          `Gateway console: ${http.url}/gateway\n` +
+          (firstGatewayAdmin
+            ? `  first gateway administrator: ${firstGatewayAdmin.username}\n` +
+              (firstGatewayAdmin.generated
+                ? `  password (shown once, keep it): ${firstGatewayAdmin.password}\n`
+                : `  password: the one in POSTVAULT_GATEWAY_ADMIN_PASSWORD\n`)
             : '') +
           `Admin Access:   ${http.url}/adminaccess  (sign in as admin@<tenant>; create tenants in /system)\n` +
           `Import mail:   npx postvault import --mailbox NAME PATH...\n` +

@@ -91,7 +91,7 @@ export class AuditLogService implements AuditRecorder {
       tenant_id: event.tenantId,
       at: this.clock(),
       actor_kind: actor.kind,
-      actor_id: actor.kind === 'user' || actor.kind === 'system-admin' ? actor.id : null,
+      actor_id: 'id' in actor ? actor.id : null,
       actor_name: actor.name,
       ip: event.ip ?? null,
       action: event.action,

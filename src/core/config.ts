@@ -171,6 +171,8 @@ export const configSchema = z.object({
       secureCookies: booleanFlag.default(false),
       /** Password for the first system administrator (`admin`); printed once when generated instead. */
       firstSystemAdminPassword: z.string().min(10).optional(),
+      /** Password for the first gateway administrator (`admin` of /gateway); printed once when generated. */
+      firstGatewayAdminPassword: z.string().min(10).optional(),
     })
     .prefault({}),
 });
@@ -220,6 +222,7 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_SESSION_MAX_HOURS: ['auth', 'sessionMaxHours'],
   POSTVAULT_SECURE_COOKIES: ['auth', 'secureCookies'],
   POSTVAULT_SYSTEM_ADMIN_PASSWORD: ['auth', 'firstSystemAdminPassword'],
+  POSTVAULT_GATEWAY_ADMIN_PASSWORD: ['auth', 'firstGatewayAdminPassword'],
 };
 
 function setPath(target: Record<string, unknown>, path: string[], value: string): void {

@@ -760,6 +760,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0014_gateway_console': {
+    async up(db: Kysely<unknown>) {
+      // The Gateway console's own accounts (issue 9), kept apart from the system administrators:
+      // whoever runs the gateway need not run the installation, and the other way round.
+      await db.schema
+        .createTable('gateway_admins')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull().defaultTo('en'))
+        .addColumn('totp_secret', 'blob')
+        .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('totp_last_step', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('last_sign_in_at', 'integer')
+        .execute();
+    },
+  },
 };
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -52,6 +52,7 @@ export interface Database {
   gateway_mailboxes: GatewayMailboxesTable;
   gateway_messages: GatewayMessagesTable;
   gateway_segments: GatewaySegmentsTable;
+  gateway_admins: GatewayAdminsTable;
 }
 
 export interface TenantsTable {
@@ -168,8 +169,11 @@ export type NewMessageContent = Insertable<MessageContentsTable>;
 export type IdentityOrigin = 'local' | 'entra' | 'ldap';
 export type Role = 'admin' | 'reader' | 'auditor' | 'compliance';
 export const ROLES: readonly Role[] = ['admin', 'reader', 'auditor', 'compliance'];
-/** A session or credential belongs to a system administrator or to a tenant's user. */
-export type Realm = 'system' | 'tenant';
+/**
+ * A session or credential belongs to a system administrator, to a tenant's user, or to a gateway
+ * administrator (the Gateway console's own accounts).
+ */
+export type Realm = 'system' | 'tenant' | 'gateway';
 
 export interface SystemAdminsTable {
   id: Generated<number>;
@@ -184,6 +188,9 @@ export interface SystemAdminsTable {
   created_at: number;
   last_sign_in_at: number | null;
 }
+
+/** The Gateway console's accounts: the same shape as system_admins, a separate realm. */
+export type GatewayAdminsTable = SystemAdminsTable;
 
 export interface UsersTable {
   id: Generated<number>;
@@ -315,7 +322,7 @@ export interface AuditLogTable {
   tenant_id: number;
   seq: number;
   at: number;
-  actor_kind: 'system-admin' | 'user' | 'system' | 'anonymous';
+  actor_kind: 'system-admin' | 'gateway-admin' | 'user' | 'system' | 'anonymous';
   actor_id: number | null;
   actor_name: string;
   ip: string | null;

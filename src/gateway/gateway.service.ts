@@ -10,7 +10,7 @@ import {
   UnauthenticatedError,
 } from '../core/errors.js';
 import type { GatewayMailbox, GatewayMailboxStatus } from '../db/schema.js';
-import { requireSystemAdmin, type AuthContext } from '../tenancy/access.js';
+import { requireGatewayAdmin, type AuthContext } from '../tenancy/access.js';
 import {
   decryptFromMailbox,
   generateGatewayPassword,
@@ -43,7 +43,7 @@ export interface GatewayMailboxView {
   updatedAt: number;
 }
 
-/** Who acts on gateway mailboxes: the operator (CLI) or, later, a gateway console account. */
+/** Who acts on gateway mailboxes: the operator (CLI) or a Gateway console account. */
 export type GatewayContext = Pick<AuthContext, 'actor' | 'ip'>;
 
 export interface CreateGatewayMailboxInput {
@@ -215,12 +215,12 @@ export class GatewayService {
   }
 
   async list(ctx: GatewayContext): Promise<GatewayMailboxView[]> {
-    requireSystemAdmin(ctx, 'Listing gateway mailboxes');
+    requireGatewayAdmin(ctx, 'Listing gateway mailboxes');
     return (await this.deps.repository.findSummaries()).map((s) => this.view(s));
   }
 
   async get(ctx: GatewayContext, id: number): Promise<GatewayMailboxView> {
-    requireSystemAdmin(ctx, 'Reading a gateway mailbox');
+    requireGatewayAdmin(ctx, 'Reading a gateway mailbox');
     const [summary] = await this.deps.repository.findSummaries(id);
     if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
     return this.view(summary);
@@ -251,7 +251,7 @@ export class GatewayService {
 
   /** A new mailbox with a new key pair; the password exists only in the result. */
   async create(ctx: GatewayContext, input: CreateGatewayMailboxInput): Promise<MailboxWithPassword> {
-    requireSystemAdmin(ctx, 'Creating a gateway mailbox');
+    requireGatewayAdmin(ctx, 'Creating a gateway mailbox');
     const name = normalizeName(input.name);
     const description = normalizeDescription(input.description);
     if (await this.deps.repository.findByName(name))
@@ -280,7 +280,7 @@ export class GatewayService {
     id: number,
     input: { name?: string; description?: string },
   ): Promise<GatewayMailboxView> {
-    requireSystemAdmin(ctx, 'Changing a gateway mailbox');
+    requireGatewayAdmin(ctx, 'Changing a gateway mailbox');
     const mailbox = await this.mailboxOrThrow(id);
     const changes: { name?: string; description?: string } = {};
     if (input.name !== undefined) {
@@ -306,7 +306,7 @@ export class GatewayService {
   }
 
   private async setStatus(ctx: GatewayContext, id: number, status: GatewayMailboxStatus) {
-    requireSystemAdmin(ctx, 'Suspending or resuming a gateway mailbox');
+    requireGatewayAdmin(ctx, 'Suspending or resuming a gateway mailbox');
     const mailbox = await this.mailboxOrThrow(id);
     if (mailbox.status !== status) {
       await this.deps.repository.setStatus(id, status, this.clock());
@@ -322,7 +322,7 @@ export class GatewayService {
 
   /** The mailbox, its rows and its files: the content is destroyed. */
   async delete(ctx: GatewayContext, id: number): Promise<void> {
-    requireSystemAdmin(ctx, 'Deleting a gateway mailbox');
+    requireGatewayAdmin(ctx, 'Deleting a gateway mailbox');
     const [summary] = await this.deps.repository.findSummaries(id);
     if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
     // Rows first: a crash before the folder is gone leaves files no row refers to (removed at start).
@@ -345,7 +345,7 @@ export class GatewayService {
     id: number,
     input: { currentPassword?: string },
   ): Promise<MailboxWithPassword & { contentKept: boolean }> {
-    requireSystemAdmin(ctx, 'Resetting a gateway mailbox password');
+    requireGatewayAdmin(ctx, 'Resetting a gateway mailbox password');
     const mailbox = await this.mailboxOrThrow(id);
     const password = generateGatewayPassword();
     const now = this.clock();
@@ -382,7 +382,7 @@ export class GatewayService {
 
   /** Removes the messages nobody can read any more (from before a reset without the password). */
   async purgeUnreadable(ctx: GatewayContext, id: number): Promise<{ messages: number; bytes: number }> {
-    requireSystemAdmin(ctx, 'Purging unreadable gateway messages');
+    requireGatewayAdmin(ctx, 'Purging unreadable gateway messages');
     const mailbox = await this.mailboxOrThrow(id);
     const rows = await this.deps.repository.findUnreadableMessages(id, mailbox.key_generation);
     await this.removeMessages(

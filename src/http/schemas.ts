@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../db/schema.js';
 export const RoleSchema = z.enum(ROLES as [Role, ...Role[]]);
 
 export const SessionSchema = z.object({
-  realm: z.enum(['system', 'tenant']),
+  realm: z.enum(['system', 'tenant', 'gateway']),
   user: z.object({
     id: z.number(),
     login: z.string(),

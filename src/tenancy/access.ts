@@ -5,6 +5,8 @@ import type { Role } from '../db/schema.js';
 export type Actor =
   | { kind: 'user'; id: number; name: string; roles: readonly Role[] }
   | { kind: 'system-admin'; id: number; name: string }
+  /** A Gateway console account: gateway mailboxes only, nothing of the tenants or the installation. */
+  | { kind: 'gateway-admin'; id: number; name: string }
   /** The CLI run by the operator on the machine, or Postvault itself (schedules, intake). */
   | { kind: 'system'; name: string };
 
@@ -15,10 +17,18 @@ export interface AuthContext {
   ip?: string;
 }
 
+/**
+ * The installation's own actors: system administrators and the operator (or Postvault itself).
+ * They pass every tenant-side check; gateway administrators are not among them.
+ */
+export function isInstallationActor(actor: Actor): boolean {
+  return actor.kind === 'system-admin' || actor.kind === 'system';
+}
+
 /** Tenant-side roles come from the user's groups; system administrators and the operator pass. */
 export function hasRole(ctx: AuthContext, role: Role): boolean {
-  if (ctx.actor.kind !== 'user') return true;
-  return ctx.actor.roles.includes(role);
+  if (ctx.actor.kind === 'user') return ctx.actor.roles.includes(role);
+  return isInstallationActor(ctx.actor);
 }
 
 export function requireRole(ctx: AuthContext, role: Role, what: string): void {
@@ -28,5 +38,11 @@ export function requireRole(ctx: AuthContext, role: Role, what: string): void {
 }
 
 export function requireSystemAdmin(ctx: Pick<AuthContext, 'actor'>, what: string): void {
-  if (ctx.actor.kind === 'user') throw new ForbiddenError(`${what} is for system administrators`);
+  if (!isInstallationActor(ctx.actor)) throw new ForbiddenError(`${what} is for system administrators`);
+}
+
+/** Gateway mailboxes: gateway administrators and the operator (the CLI). */
+export function requireGatewayAdmin(ctx: Pick<AuthContext, 'actor'>, what: string): void {
+  if (ctx.actor.kind !== 'gateway-admin' && ctx.actor.kind !== 'system')
+    throw new ForbiddenError(`${what} is for gateway administrators`);
 }

@@ -14,7 +14,13 @@ import { openForSystem, openForTenant, sealForSystem, sealForTenant } from '../c
 import type { Realm, Role } from '../db/schema.js';
 import type { Actor, AuthContext } from './access.js';
 import type { IdentityRepository, Subject } from './identity.repository.js';
-import { checkPasswordRule, decoyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import {
+  checkPasswordRule,
+  decoyPasswordHash,
+  generatePassword,
+  hashPassword,
+  verifyPassword,
+} from './passwords.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import type { TenantService } from './tenant.service.js';
 
@@ -47,7 +53,7 @@ export interface ClientInfo {
 }
 
 export interface SignInRequest {
-  /** `username` (system) or `name@slug` (tenant). */
+  /** `username` (system, gateway) or `name@slug` (tenant). */
   login: string;
   password: string;
   totpCode?: string;
@@ -80,7 +86,7 @@ const WRONG_CREDENTIALS = 'the sign-in name or password is wrong';
 
 /**
  * Sign-in, sessions and the signed-in person's own settings (password, language, second factor)
- * for both realms. Sessions live in the database (only a hash of the token), so signing out
+ * for every realm. Sessions live in the database (only a hash of the token), so signing out
  * or disabling a user ends them everywhere at once.
  */
 export class AuthService {
@@ -222,9 +228,9 @@ export class AuthService {
       return undefined;
     }
     const subject =
-      realm === 'system'
-        ? await this.deps.identities.findSystemAdminById(row.subject_id)
-        : await this.deps.identities.findUserById(row.tenant_id!, row.subject_id);
+      realm === 'tenant'
+        ? await this.deps.identities.findUserById(row.tenant_id!, row.subject_id)
+        : await this.deps.identities.findConsoleAdminById(realm, row.subject_id);
     if (!subject || subject.disabled) return undefined;
     let tenant: SessionView['tenant'] = null;
     let roles: Role[] = [];
@@ -284,6 +290,41 @@ export class AuthService {
     // Anyone else signed in with the old password is signed out.
     await this.deps.identities.deleteSessionsOf(subject, session.tokenHash);
     await this.audit(session, client, 'auth.password.change');
+  }
+
+  /**
+   * The Gateway console's "Reset own password": a new random password, given once, in exchange for
+   * the current one. Wrong guesses count against the account and the address like failed sign-ins.
+   */
+  async resetOwnPassword(
+    session: ActiveSession,
+    currentPassword: string,
+    client: ClientInfo,
+  ): Promise<{ password: string }> {
+    const subject = session.subject;
+    if (!subject.passwordHash) {
+      throw new ConflictError('this account signs in through its directory; change the password there');
+    }
+    const keys = {
+      account: SignInThrottle.accountKey(subject.realm, subject.login),
+      ip: SignInThrottle.ipKey(client.ip),
+    };
+    return this.throttle.serialize(keys.account, async () => {
+      await this.throttle.check(keys);
+      if (!(await verifyPassword(subject.passwordHash!, currentPassword))) {
+        await this.throttle.recordFailure(keys);
+        await this.audit(session, client, 'auth.password.reset', 'failure');
+        throw new ValidationError('the current password is wrong', {
+          issues: [{ path: 'currentPassword', message: 'the current password is wrong' }],
+        });
+      }
+      const password = generatePassword();
+      await this.deps.identities.updateSubject(subject, { passwordHash: await hashPassword(password) });
+      // Anyone else signed in with the old password is signed out; this session stays.
+      await this.deps.identities.deleteSessionsOf(subject, session.tokenHash);
+      await this.audit(session, client, 'auth.password.reset');
+      return { password };
+    });
   }
 
   async setLanguage(session: ActiveSession, language: Language): Promise<void> {
@@ -353,8 +394,8 @@ export class AuthService {
     realm: Realm,
     login: string,
   ): Promise<{ subject?: Subject; tenantId: number; suspended: boolean } | undefined> {
-    if (realm === 'system') {
-      const subject = await this.deps.identities.findSystemAdmin(login);
+    if (realm !== 'tenant') {
+      const subject = await this.deps.identities.findConsoleAdmin(realm, login);
       return { subject, tenantId: SYSTEM_AUDIT_CHAIN, suspended: false };
     }
     const at = login.lastIndexOf('@');
@@ -366,16 +407,21 @@ export class AuthService {
   }
 
   private actorOf(subject: Subject, roles: Role[]): Actor {
-    return subject.realm === 'system'
-      ? { kind: 'system-admin', id: subject.id, name: subject.login }
-      : { kind: 'user', id: subject.id, name: subject.login, roles };
+    switch (subject.realm) {
+      case 'system':
+        return { kind: 'system-admin', id: subject.id, name: subject.login };
+      case 'gateway':
+        return { kind: 'gateway-admin', id: subject.id, name: subject.login };
+      case 'tenant':
+        return { kind: 'user', id: subject.id, name: subject.login, roles };
+    }
   }
 
   private async reload(subject: Subject): Promise<Subject> {
     const fresh =
-      subject.realm === 'system'
-        ? await this.deps.identities.findSystemAdminById(subject.id)
-        : await this.deps.identities.findUserById(subject.tenantId!, subject.id);
+      subject.realm === 'tenant'
+        ? await this.deps.identities.findUserById(subject.tenantId!, subject.id)
+        : await this.deps.identities.findConsoleAdminById(subject.realm, subject.id);
     if (!fresh) throw new UnauthenticatedError('the account no longer exists');
     return fresh;
   }

@@ -17,12 +17,23 @@ export async function deleteSecondFactorRows(
   await trx.deleteFrom('trusted_devices').where('realm', '=', realm).where('subject_id', 'in', ids).execute();
 }
 
-/** Whoever signs in: a system administrator (realm 'system') or a tenant's user (realm 'tenant'). */
+/** The realms whose accounts are the installation's own (no tenant): System and Gateway console. */
+export type ConsoleRealm = Exclude<Realm, 'tenant'>;
+
+const ADMIN_TABLE = { system: 'system_admins', gateway: 'gateway_admins' } as const satisfies Record<
+  ConsoleRealm,
+  keyof Database
+>;
+
+/**
+ * Whoever signs in: a system administrator (realm 'system'), a gateway administrator (realm
+ * 'gateway') or a tenant's user (realm 'tenant').
+ */
 export interface Subject {
   realm: Realm;
   id: number;
   tenantId: number | null;
-  /** `username` for system administrators, `name@slug` for users. */
+  /** `username` for system and gateway administrators, `name@slug` for users. */
   login: string;
   displayName: string;
   passwordHash: string | null;
@@ -41,31 +52,55 @@ export interface Subject {
 export class IdentityRepository {
   constructor(private readonly db: Db) {}
 
-  async findSystemAdmin(username: string): Promise<Subject | undefined> {
+  findSystemAdmin(username: string): Promise<Subject | undefined> {
+    return this.findConsoleAdmin('system', username);
+  }
+
+  findSystemAdminById(id: number): Promise<Subject | undefined> {
+    return this.findConsoleAdminById('system', id);
+  }
+
+  countSystemAdmins(): Promise<number> {
+    return this.countConsoleAdmins('system');
+  }
+
+  insertSystemAdmin(username: string, passwordHash: string, now: number): Promise<number> {
+    return this.insertConsoleAdmin('system', username, passwordHash, now);
+  }
+
+  /** A system or gateway administrator by name. */
+  async findConsoleAdmin(realm: ConsoleRealm, username: string): Promise<Subject | undefined> {
     const row = await this.db
-      .selectFrom('system_admins')
+      .selectFrom(ADMIN_TABLE[realm])
       .selectAll()
       .where('username', '=', username)
       .executeTakeFirst();
-    return row && this.systemSubject(row);
+    return row && this.adminSubject(realm, row);
   }
 
-  async findSystemAdminById(id: number): Promise<Subject | undefined> {
-    const row = await this.db.selectFrom('system_admins').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && this.systemSubject(row);
+  async findConsoleAdminById(realm: ConsoleRealm, id: number): Promise<Subject | undefined> {
+    const row = await this.db
+      .selectFrom(ADMIN_TABLE[realm])
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && this.adminSubject(realm, row);
   }
 
-  private systemSubject(row: {
-    id: number;
-    username: string;
-    password_hash: string;
-    language: string;
-    totp_secret: Buffer | null;
-    totp_enabled: number;
-    totp_last_step: number | null;
-  }): Subject {
+  private adminSubject(
+    realm: ConsoleRealm,
+    row: {
+      id: number;
+      username: string;
+      password_hash: string;
+      language: string;
+      totp_secret: Buffer | null;
+      totp_enabled: number;
+      totp_last_step: number | null;
+    },
+  ): Subject {
     return {
-      realm: 'system',
+      realm,
       id: row.id,
       tenantId: null,
       login: row.username,
@@ -79,17 +114,22 @@ export class IdentityRepository {
     };
   }
 
-  countSystemAdmins(): Promise<number> {
+  countConsoleAdmins(realm: ConsoleRealm): Promise<number> {
     return this.db
-      .selectFrom('system_admins')
+      .selectFrom(ADMIN_TABLE[realm])
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
   }
 
-  async insertSystemAdmin(username: string, passwordHash: string, now: number): Promise<number> {
+  async insertConsoleAdmin(
+    realm: ConsoleRealm,
+    username: string,
+    passwordHash: string,
+    now: number,
+  ): Promise<number> {
     const row = await this.db
-      .insertInto('system_admins')
+      .insertInto(ADMIN_TABLE[realm])
       .values({ username, password_hash: passwordHash, created_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -177,8 +217,12 @@ export class IdentityRepository {
       ...(changes.lastSignInAt !== undefined && { last_sign_in_at: changes.lastSignInAt }),
     };
     if (Object.keys(values).length === 0) return;
-    if (subject.realm === 'system') {
-      await this.db.updateTable('system_admins').set(values).where('id', '=', subject.id).execute();
+    if (subject.realm !== 'tenant') {
+      await this.db
+        .updateTable(ADMIN_TABLE[subject.realm])
+        .set(values)
+        .where('id', '=', subject.id)
+        .execute();
     } else {
       await this.db
         .updateTable('users')

@@ -4,7 +4,8 @@ import { openTempHttp, type TempHttp, type TestClient } from '../support/http.js
 /**
  * Walks every route the server has, as tenant A's admin (who also holds every other role), against
  * the ids of tenant B's objects. Every answer must be a refusal (404, or 403; 401 for the System
- * console, which tenant users have no session for), and B's objects must be unchanged afterwards.
+ * and Gateway consoles, which tenant users have no session for), and B's objects must be unchanged
+ * afterwards (and the installation's gateway mailbox too).
  * A new route with a path parameter or a body this test does not know fails it on purpose: add
  * B's id of that kind and a sample body below.
  */
@@ -42,6 +43,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/system/job-runs/:runId/cancel': {},
   'PUT /api/v1/system/tenants/:tenantId/mail-policy': { mayUseSystemServer: false },
   'POST /api/v1/messages/:messageId/resend': { to: 'intruder@alpha.example' },
+  'PATCH /api/v1/gateway/mailboxes/:gatewayMailboxId': { name: 'Taken over' },
+  'DELETE /api/v1/gateway/mailboxes/:gatewayMailboxId': { confirmName: 'Journal of beta' },
+  'POST /api/v1/gateway/mailboxes/:gatewayMailboxId/reset-password': {},
 };
 
 describe('tenant isolation, route by route', () => {
@@ -67,10 +71,10 @@ describe('tenant isolation, route by route', () => {
           '/api/v1/admin/sending',
         ].map(async (url) => (await client.get(url)).body),
       ),
-    );
+    ) + JSON.stringify(await http.app.gateway.service.list({ actor: { kind: 'system', name: 'test' } }));
 
   beforeAll(async () => {
-    http = await openTempHttp();
+    http = await openTempHttp({}, { gatewayKdfParams: { opslimit: 1, memlimit: 8 * 1024 * 1024 } });
     const a = await http.tenantWithAdmin('alpha');
     const b = await http.tenantWithAdmin('beta');
     intruder = a.admin;
@@ -157,6 +161,11 @@ describe('tenant isolation, route by route', () => {
         at: Date.now(),
       },
     ]);
+    // Not a tenant's: the installation's gateway mailbox, which only gateway administrators reach.
+    const { mailbox: gatewayMailbox } = await http.app.gateway.service.create(
+      { actor: { kind: 'system', name: 'test' } },
+      { name: 'Journal of beta' },
+    );
     Object.assign(idsOfB, {
       tenantId: b.tenant.id,
       userId: user.body.user.id,
@@ -169,6 +178,7 @@ describe('tenant isolation, route by route', () => {
       runId: run.body.id,
       messageId: (archived as { messageId: number }).messageId,
       state,
+      gatewayMailboxId: gatewayMailbox.id,
     });
     snapshotOfB = await snapshot(b.admin);
   });
@@ -196,7 +206,7 @@ describe('tenant isolation, route by route', () => {
         url,
         route.hasBody ? SAMPLE_BODIES[key] : undefined,
       );
-      const allowed = url.startsWith('/api/v1/system/') ? [401] : [403, 404];
+      const allowed = /^\/api\/v1\/(system|gateway)\//.test(url) ? [401] : [403, 404];
       if (!allowed.includes(answer.status))
         unexpected.push(`${key} → ${answer.status} ${JSON.stringify(answer.body)}`);
     }

@@ -66,6 +66,54 @@ describe('system administrators and tenants from the command line', () => {
     ).toBe(200);
   });
 
+  it('serve creates the first gateway administrator too, with a password of its own, printed once', async () => {
+    const output = server.output();
+    expect(output).toContain(`Gateway console: ${server.url}/gateway`);
+    expect(output).toContain('first gateway administrator: admin');
+    const passwords = [...output.matchAll(/password \(shown once, keep it\): (\S+)/g)].map((m) => m[1]);
+    expect(passwords).toHaveLength(2);
+    const gatewayPassword = passwords[1]!;
+    expect(gatewayPassword).not.toBe(firstPassword);
+    const gatewaySignIn = '/api/v1/gateway/auth/sign-in';
+    expect(await signIn(server.url, gatewaySignIn, { username: 'admin', password: gatewayPassword })).toBe(
+      200,
+    );
+    // Two separate accounts: neither password opens the other console.
+    expect(await signIn(server.url, gatewaySignIn, { username: 'admin', password: firstPassword })).toBe(401);
+    expect(
+      await signIn(server.url, '/api/v1/system/auth/sign-in', {
+        username: 'admin',
+        password: gatewayPassword,
+      }),
+    ).toBe(401);
+  });
+
+  it('gateway-admin add prints a generated password; reset gives a lost one a new password', async () => {
+    const gatewaySignIn = '/api/v1/gateway/auth/sign-in';
+    const added = runCli(server.dataDir, ['gateway-admin', 'add', 'mail-ops']);
+    expect(added.status).toBe(0);
+    expect(added.stdout).toContain('Added gateway administrator mail-ops.');
+    const password = /Password \(shown once\): (\S+)/.exec(added.stdout)?.[1];
+    expect(await signIn(server.url, gatewaySignIn, { username: 'mail-ops', password: password! })).toBe(200);
+    // Not a system administrator.
+    expect(
+      await signIn(server.url, '/api/v1/system/auth/sign-in', { username: 'mail-ops', password: password! }),
+    ).toBe(401);
+    expect(runCli(server.dataDir, ['gateway-admin', 'add', 'mail-ops']).status).toBe(2);
+
+    const reset = runCli(server.dataDir, ['gateway-admin', 'reset', 'mail-ops']);
+    expect(reset.status).toBe(0);
+    const newPassword = /Password \(shown once\): (\S+)/.exec(reset.stdout)?.[1];
+    expect(newPassword).toBeDefined();
+    expect(await signIn(server.url, gatewaySignIn, { username: 'mail-ops', password: password! })).toBe(401);
+    expect(await signIn(server.url, gatewaySignIn, { username: 'mail-ops', password: newPassword! })).toBe(
+      200,
+    );
+    const unknown = runCli(server.dataDir, ['gateway-admin', 'reset', 'nobody']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('no gateway administrator nobody');
+  });
+
   it('tenant create provisions admin@slug; CLI reads of mail are audited; audit verify finds the chains intact', async () => {
     const created = runCli(server.dataDir, ['tenant', 'create', 'acme', 'Acme Ltd']);
     expect(created.status).toBe(0);

@@ -71,6 +71,12 @@ export class TestClient {
     return answer;
   }
 
+  async signInGateway(username: string, password: string) {
+    const answer = await this.post('/api/v1/gateway/auth/sign-in', { username, password });
+    if (answer.status !== 200) throw new Error(`gateway sign-in failed: ${JSON.stringify(answer.body)}`);
+    return answer;
+  }
+
   async signInTenant(login: string, password: string) {
     const answer = await this.post('/api/v1/auth/sign-in', { login, password });
     if (answer.status !== 200) throw new Error(`sign-in of ${login} failed: ${JSON.stringify(answer.body)}`);
@@ -79,12 +85,20 @@ export class TestClient {
 }
 
 export const SYSTEM_ADMIN = { username: 'admin', password: 'system-admin-password' };
+export const GATEWAY_ADMIN = { username: 'admin', password: 'gateway-admin-password' };
 
-/** A real app and its HTTP server (not listening) on a throwaway data folder, with a system admin. */
-export async function openTempHttp(env: Record<string, string> = {}) {
+/**
+ * A real app and its HTTP server (not listening) on a throwaway data folder, with a system admin
+ * and a gateway admin.
+ */
+export async function openTempHttp(
+  env: Record<string, string> = {},
+  options: Parameters<typeof openTempApp>[2] = {},
+) {
   const dir = tempDir('postvault-http-');
-  const app: App = await openTempApp(dir.path, env);
+  const app: App = await openTempApp(dir.path, env, options);
   await app.systemAdmins.ensureFirstAdmin(SYSTEM_ADMIN.password);
+  await app.gatewayAdmins.ensureFirstAdmin(GATEWAY_ADMIN.password);
   const server = await buildHttpServer(app);
   return {
     app,
@@ -93,6 +107,11 @@ export async function openTempHttp(env: Record<string, string> = {}) {
     async systemClient() {
       const client = new TestClient(server);
       await client.signInSystem(SYSTEM_ADMIN.username, SYSTEM_ADMIN.password);
+      return client;
+    },
+    async gatewayClient(ip?: string) {
+      const client = new TestClient(server, ip);
+      await client.signInGateway(GATEWAY_ADMIN.username, GATEWAY_ADMIN.password);
       return client;
     },
     /** Creates a tenant through the System console and signs its provisioned admin in. */

@@ -7,12 +7,14 @@ const SystemApp = lazy(() => import('./system/system-app').then((module) => ({ d
 const AdminApp = lazy(() =>
   import('./adminaccess/admin-app').then((module) => ({ default: module.AdminApp })),
 );
+const GatewayApp = lazy(() =>
+  import('./gateway/gateway-app').then((module) => ({ default: module.GatewayApp })),
+);
 
 /**
  * One single-page app for every face. Each face is a subtree with its own realm, session, layout
  * and menu. The faces still to come plug in here, e.g.
  *   <Route path="/webaccess/*" element={<WebAccessApp />} />   (tenant realm, Reader role)
- *   <Route path="/gateway/*" element={<GatewayApp />} />
  */
 export function AppRoutes() {
   return (
@@ -20,7 +22,8 @@ export function AppRoutes() {
       <Routes>
         <Route path="/system/*" element={<SystemApp />} />
         <Route path="/adminaccess/*" element={<AdminApp />} />
-        {/* /webaccess/* and /gateway/* go here. */}
+        <Route path="/gateway/*" element={<GatewayApp />} />
+        {/* /webaccess/* goes here. */}
         <Route path="*" element={<Navigate to="/adminaccess" replace />} />
       </Routes>
     </Suspense>

@@ -13,10 +13,15 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE: Record<Realm, string> = { system: 'pv_system', tenant: 'pv_session' };
+export const SESSION_COOKIE: Record<Realm, string> = {
+  system: 'pv_system',
+  tenant: 'pv_session',
+  gateway: 'pv_gateway',
+};
 export const TRUSTED_DEVICE_COOKIE: Record<Realm, string> = {
   system: 'pv_trusted_system',
   tenant: 'pv_trusted',
+  gateway: 'pv_trusted_gateway',
 };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -15,10 +15,17 @@ import {
 import { SessionSchema } from '../schemas.js';
 
 const password = z.string().min(1).max(1024);
+const TAGS: Record<Realm, string> = {
+  system: 'system: session',
+  tenant: 'session',
+  gateway: 'gateway: session',
+};
 
 /**
  * Sign-in and the signed-in person's own settings, registered once per realm:
- * `/api/v1/system/auth` (system administrators) and `/api/v1/auth` (tenant users).
+ * `/api/v1/system/auth` (system administrators), `/api/v1/auth` (tenant users) and
+ * `/api/v1/gateway/auth` (gateway administrators). The Gateway console has no second factor, and
+ * its own password is not chosen but generated ("Reset own password").
  */
 export const authRoutes: FastifyPluginAsyncZod<{
   realm: Realm;
@@ -26,12 +33,12 @@ export const authRoutes: FastifyPluginAsyncZod<{
   cookies: CookieSettings;
   metrics: Pick<Metrics, 'signIns'>;
 }> = async (app, { realm, auth, cookies, metrics }) => {
-  const tags = [realm === 'system' ? 'system: session' : 'session'];
+  const tags = [TAGS[realm]];
   const guard = requireSession(auth, realm);
   const loginField =
-    realm === 'system'
-      ? { username: z.string().min(1).max(200).describe('the system administrator name') }
-      : { login: z.string().min(3).max(300).describe('name@customer, e.g. admin@acme') };
+    realm === 'tenant'
+      ? { login: z.string().min(3).max(300).describe('name@customer, e.g. admin@acme') }
+      : { username: z.string().min(1).max(200).describe(`the ${realm} administrator name`) };
 
   app.post(
     '/sign-in',
@@ -96,21 +103,45 @@ export const authRoutes: FastifyPluginAsyncZod<{
     },
   );
 
-  app.post(
-    '/password',
-    {
-      preHandler: guard,
-      schema: {
-        tags,
-        summary: 'Change the own password (other sessions of this account end)',
-        body: z.object({ currentPassword: password, newPassword: password }),
+  if (realm === 'gateway') {
+    app.post(
+      '/password',
+      {
+        preHandler: guard,
+        schema: {
+          tags,
+          summary:
+            'Reset the own password: a new random one, shown only in this answer (other sessions of this account end)',
+          body: z.object({ currentPassword: password }),
+          response: { 200: z.object({ password: z.string() }) },
+        },
       },
-    },
-    async (request, reply) => {
-      await auth.changePassword(sessionOf(request), request.body, clientOf(request));
-      return reply.code(204).send();
-    },
-  );
+      async (request, reply) => {
+        const result = await auth.resetOwnPassword(
+          sessionOf(request),
+          request.body.currentPassword,
+          clientOf(request),
+        );
+        return reply.header('cache-control', 'no-store').send(result);
+      },
+    );
+  } else {
+    app.post(
+      '/password',
+      {
+        preHandler: guard,
+        schema: {
+          tags,
+          summary: 'Change the own password (other sessions of this account end)',
+          body: z.object({ currentPassword: password, newPassword: password }),
+        },
+      },
+      async (request, reply) => {
+        await auth.changePassword(sessionOf(request), request.body, clientOf(request));
+        return reply.code(204).send();
+      },
+    );
+  }
 
   app.put(
     '/language',
@@ -129,6 +160,9 @@ export const authRoutes: FastifyPluginAsyncZod<{
       return { ...session.view, user: { ...session.view.user, language: request.body.language } };
     },
   );
+
+  // Two-factor sign-in: System console and tenant faces.
+  if (realm === 'gateway') return;
 
   app.post(
     '/totp/setup',

@@ -6,7 +6,7 @@ export const ROLES: readonly Role[] = ['admin', 'reader', 'auditor', 'compliance
 export type Language = 'en' | 'de';
 export const LANGUAGES: readonly Language[] = ['en', 'de'];
 
-export type Realm = 'system' | 'tenant';
+export type Realm = 'system' | 'tenant' | 'gateway';
 
 export interface Session {
   realm: Realm;

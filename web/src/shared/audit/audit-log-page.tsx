@@ -38,11 +38,13 @@ function outcomeLabel(t: TFunction, outcome: AuditOutcome): string {
   }
 }
 
-/** Who acted: a system administrator, a tenant user, Postvault itself, or an unknown account. */
+/** Who acted: a system or gateway administrator, a tenant user, Postvault itself, or an unknown account. */
 function actorKindLabel(t: TFunction, kind: string): string {
   switch (kind) {
     case 'system-admin':
       return t('audit.actorSystemAdmin');
+    case 'gateway-admin':
+      return t('audit.actorGatewayAdmin');
     case 'user':
       return t('audit.actorUser');
     case 'system':
@@ -61,6 +63,10 @@ function targetTypeLabel(t: TFunction, type: string): string {
       return t('audit.targetTenant');
     case 'system-admin':
       return t('audit.targetSystemAdmin');
+    case 'gateway-admin':
+      return t('audit.targetGatewayAdmin');
+    case 'gateway-mailbox':
+      return t('audit.targetGatewayMailbox');
     case 'user':
       return t('audit.targetUser');
     case 'group':

@@ -30,7 +30,7 @@ type Step = 'credentials' | 'second-factor';
 const TRUSTED_DEVICE_DAYS = 14;
 
 /**
- * Sign-in for either realm: a username for system administrators, "name@customer" for tenant users;
+ * Sign-in for every realm: a username for system and gateway administrators, "name@customer" for tenant users;
  * a second step asks for the TOTP code or a recovery code when the server answers TOTP_REQUIRED.
  */
 export function SignInPage({ faceName }: { faceName: string }) {
@@ -71,7 +71,7 @@ export function SignInPage({ faceName }: { faceName: string }) {
   };
 
   const credentials = (): SignInBody =>
-    realm === 'system' ? { username: login.trim(), password } : { login: login.trim(), password };
+    realm === 'tenant' ? { login: login.trim(), password } : { username: login.trim(), password };
 
   const submitCredentials = (event: FormEvent) => {
     event.preventDefault();
@@ -118,15 +118,15 @@ export function SignInPage({ faceName }: { faceName: string }) {
     return undefined;
   };
 
-  // System administrators sign in with a username, tenant users with "name@customer".
+  // System and gateway administrators sign in with a username, tenant users with "name@customer".
   const loginLabels =
-    realm === 'system'
-      ? { label: t('signIn.username') }
-      : {
+    realm === 'tenant'
+      ? {
           label: t('signIn.login'),
           description: t('signIn.loginHint'),
           placeholder: t('signIn.loginPlaceholder'),
-        };
+        }
+      : { label: t('signIn.username') };
 
   return (
     <Box mih="100vh" bg="var(--mantine-color-gray-light)">

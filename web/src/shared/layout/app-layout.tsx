@@ -25,11 +25,13 @@ interface AppLayoutProps {
   /** The face's root path, e.g. "/adminaccess". */
   base: string;
   sections: readonly NavSection[];
+  /** The menu under the user's name; by default password, two-factor authentication and sign out. */
+  userMenu?: ReactNode;
   children: ReactNode;
 }
 
 /** Header (product, face, tenant, language, user menu), left main menu and the page. */
-export function AppLayout({ faceName, base, sections, children }: AppLayoutProps) {
+export function AppLayout({ faceName, base, sections, userMenu, children }: AppLayoutProps) {
   const { t } = useTranslation();
   const session = useCurrentSession();
   const location = useLocation();
@@ -95,7 +97,7 @@ export function AppLayout({ faceName, base, sections, children }: AppLayoutProps
           </Group>
           <Group gap="xs" wrap="nowrap">
             <LanguageSwitcher />
-            <UserMenu />
+            {userMenu ?? <UserMenu />}
           </Group>
         </Group>
       </AppShell.Header>

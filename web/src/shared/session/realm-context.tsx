@@ -11,6 +11,7 @@ export interface RealmConfig {
 
 export const SYSTEM_REALM: RealmConfig = { realm: 'system', authPrefix: '/api/v1/system/auth' };
 export const TENANT_REALM: RealmConfig = { realm: 'tenant', authPrefix: '/api/v1/auth' };
+export const GATEWAY_REALM: RealmConfig = { realm: 'gateway', authPrefix: '/api/v1/gateway/auth' };
 
 export const sessionKey = (realm: Realm) => ['session', realm] as const;
 
