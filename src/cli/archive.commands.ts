@@ -144,7 +144,8 @@ async function importFromPop3(cli: CliContext, arg: string, opts: ImportCommandO
       `imported from ${target.label} into "${opts.mailbox}": ${summary.archived} new, ` +
         `${summary.copies} copies of archived messages, ${summary.duplicates} already archived, ` +
         `${summary.failed.length} failed (${summary.bytes} bytes); ${summary.deleted} deleted on the server, ` +
-        `${summary.notDeleted + summary.failed.length} left there\n`,
+        `${summary.notDeleted + summary.failed.length} left there ` +
+        `(${summary.sessions} POP3 session${summary.sessions === 1 ? '' : 's'})\n`,
     );
     if (summary.failed.length > 0) {
       cli.err.write('failures (kept on the server):\n');
