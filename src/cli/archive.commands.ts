@@ -205,6 +205,10 @@ POP3 (e.g. a gateway mailbox): postvault import pop3s://ADDRESS@HOST:PORT --mail
   default) and refuses to send the password in plain text unless HOST is loopback. The "@" of the
   address is written %40 in the URL (pop3://x7k2%40gateway.example@127.0.0.1:1110), or use --user.
   The password comes from ${POP3_PASSWORD_ENV}, or else is asked for without echo.
+  The certificate is checked against the system's CAs and --ca-file (${POP3_CA_FILE_ENV}), e.g. a
+  gateway's self-signed <dataDir>/tls/gateway.crt (its name is the gateway domain); on loopback,
+  STLS is used when offered without that check. Progress shows messages, rate and the share of the
+  octets the server listed.
   Every message is archived, then deleted on the server only once its archiving is committed; a
   message that cannot be archived stays on the server and is listed (exit code 1). Each session of
   --session-messages messages ends with QUIT, which is when the server deletes: if the connection
