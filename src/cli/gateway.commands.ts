@@ -12,7 +12,7 @@ export const GATEWAY_PASSWORD_ENV = 'POSTVAULT_GATEWAY_PASSWORD';
 const ctx = { actor: OPERATOR };
 
 /** One line from the terminal, not echoed; or the first line of standard input when it is not one. */
-async function readSecret(prompt: string, err: NodeJS.WritableStream): Promise<string> {
+export async function readSecret(prompt: string, err: NodeJS.WritableStream): Promise<string> {
   const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   const terminal = process.stdin.isTTY === true;
   if (terminal) err.write(prompt);
