@@ -87,6 +87,24 @@ export class GatewayRepository {
     await this.db.updateTable('gateway_mailboxes').set(changes).where('id', '=', id).execute();
   }
 
+  /**
+   * Replaces the mailbox's key material only if it is still `expectedLockedKey`: of two resets at
+   * once, one wins and the other is told, instead of one handing out a password that no longer works.
+   */
+  async replaceKey(
+    id: number,
+    expectedLockedKey: Uint8Array,
+    changes: Updateable<GatewayMailboxesTable>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('gateway_mailboxes')
+      .set(changes)
+      .where('id', '=', id)
+      .where('locked_private_key', '=', Buffer.from(expectedLockedKey))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async setStatus(id: number, status: GatewayMailboxStatus, now: number): Promise<void> {
     await this.update(id, { status, updated_at: now });
   }

@@ -228,6 +228,8 @@ export class GatewayService {
 
   /** A mailbox by its name or address (what an operator types). */
   async find(ctx: GatewayContext, nameOrAddress: string): Promise<GatewayMailboxView> {
+    // Checked before the lookup, so that no one else learns which mailboxes exist.
+    requireGatewayAdmin(ctx, 'Looking up a gateway mailbox');
     const wanted = nameOrAddress.trim();
     const mailbox =
       (await this.deps.repository.findByName(wanted)) ??
@@ -260,17 +262,24 @@ export class GatewayService {
     const keys = await this.deps.keys.create(password);
     const params = readLockedKeyParams(keys.lockedPrivateKey);
     const now = this.clock();
-    const mailbox = await this.deps.repository.insert({
-      name,
-      description,
-      local_part: newLocalPart(),
-      public_key: Buffer.from(keys.publicKey),
-      locked_private_key: Buffer.from(keys.lockedPrivateKey),
-      kdf_opslimit: params.opslimit,
-      kdf_memlimit: params.memlimit,
-      created_at: now,
-      updated_at: now,
-    });
+    const mailbox = await this.deps.repository
+      .insert({
+        name,
+        description,
+        local_part: newLocalPart(),
+        public_key: Buffer.from(keys.publicKey),
+        locked_private_key: Buffer.from(keys.lockedPrivateKey),
+        kdf_opslimit: params.opslimit,
+        kdf_memlimit: params.memlimit,
+        created_at: now,
+        updated_at: now,
+      })
+      .catch((error: unknown) => {
+        // The name was free a second ago (before the key derivation); another create took it.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw new ConflictError(`a gateway mailbox named ${name} exists already`);
+        throw error;
+      });
     await this.record(ctx, 'gateway.mailbox.create', mailbox, { description });
     return { mailbox: await this.get(ctx, mailbox.id), password };
   }
@@ -355,7 +364,7 @@ export class GatewayService {
         this.deps.keys.relock(mailbox.locked_private_key, input.currentPassword!, password),
       );
       const params = readLockedKeyParams(locked);
-      await this.deps.repository.update(id, {
+      await this.replaceKeyOrConflict(mailbox, {
         locked_private_key: Buffer.from(locked),
         kdf_opslimit: params.opslimit,
         kdf_memlimit: params.memlimit,
@@ -367,7 +376,7 @@ export class GatewayService {
     }
     const keys = await this.deps.keys.create(password);
     const params = readLockedKeyParams(keys.lockedPrivateKey);
-    await this.deps.repository.update(id, {
+    await this.replaceKeyOrConflict(mailbox, {
       public_key: Buffer.from(keys.publicKey),
       locked_private_key: Buffer.from(keys.lockedPrivateKey),
       kdf_opslimit: params.opslimit,
@@ -381,6 +390,16 @@ export class GatewayService {
   }
 
   /** Removes the messages nobody can read any more (from before a reset without the password). */
+  private async replaceKeyOrConflict(
+    mailbox: GatewayMailbox,
+    changes: Parameters<GatewayRepository['replaceKey']>[2],
+  ): Promise<void> {
+    if (!(await this.deps.repository.replaceKey(mailbox.id, mailbox.locked_private_key, changes)))
+      throw new ConflictError(
+        'the mailbox password was reset by someone else at the same time; the password shown to them is the valid one',
+      );
+  }
+
   async purgeUnreadable(ctx: GatewayContext, id: number): Promise<{ messages: number; bytes: number }> {
     requireGatewayAdmin(ctx, 'Purging unreadable gateway messages');
     const mailbox = await this.mailboxOrThrow(id);

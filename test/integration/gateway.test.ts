@@ -2,7 +2,13 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { KeyError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../../src/core/errors.js';
+import {
+  ConflictError,
+  KeyError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from '../../src/core/errors.js';
 import {
   decryptMessage,
   encryptMessage,
@@ -151,6 +157,28 @@ describe('gateway mailboxes (service, store and database)', () => {
     const maildrop = await gateway().openMaildrop(mailbox.address, reset.password, '127.0.0.2');
     expect((await readAll(maildrop, 0)).equals(message)).toBe(true);
     maildrop.release();
+  });
+
+  it('lets one of two simultaneous resets or same-name creates win and tells the other', async () => {
+    const { mailbox } = await gateway().create(OPERATOR, { name: 'Race' });
+    const resets = await Promise.allSettled([
+      gateway().resetPassword(OPERATOR, mailbox.id, {}),
+      gateway().resetPassword(OPERATOR, mailbox.id, {}),
+    ]);
+    expect(resets.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const winner = resets.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+      password: string;
+    }>;
+    const maildrop = await gateway().openMaildrop(mailbox.address, winner.value.password, '127.0.0.1');
+    maildrop.release();
+    const creates = await Promise.allSettled([
+      gateway().create(OPERATOR, { name: 'Twin' }),
+      gateway().create(OPERATOR, { name: 'Twin' }),
+    ]);
+    expect(creates.map((c) => c.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((creates.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      ConflictError,
+    );
   });
 
   it('resets without the password: old content can never be read again, and can be purged', async () => {
