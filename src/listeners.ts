@@ -45,6 +45,8 @@ export async function startJournalSmtp(app: App): Promise<RunningJournalSmtp | n
 export interface RunningGateway {
   smtp: RunningGatewaySmtp | null;
   pop3: RunningPop3 | null;
+  /** POP3 with TLS from the first byte (off unless configured). */
+  pop3s: RunningPop3 | null;
   close(): Promise<void>;
 }
 
@@ -54,9 +56,9 @@ export interface RunningGateway {
  * an earlier run left half-written, or without a row, are removed first.
  */
 export async function startGateway(app: App): Promise<RunningGateway> {
-  const { gatewaySmtp, gatewayPop3, gateway } = app.config;
-  if (gatewaySmtp.port === 0 && gatewayPop3.port === 0)
-    return { smtp: null, pop3: null, close: async () => {} };
+  const { gatewaySmtp, gatewayPop3, gatewayPop3s, gateway } = app.config;
+  if (gatewaySmtp.port === 0 && gatewayPop3.port === 0 && gatewayPop3s.port === 0)
+    return { smtp: null, pop3: null, pop3s: null, close: async () => {} };
   const { problems, emptySegments, ...cleaned } = await app.gateway.cleanup();
   if (cleaned.removedFiles + cleaned.removedFolders + cleaned.truncatedSegments > 0)
     app.logger.info(
@@ -94,11 +96,23 @@ export async function startGateway(app: App): Promise<RunningGateway> {
           await smtp?.close();
           throw error;
         });
+  const pop3s =
+    gatewayPop3s.port === 0
+      ? null
+      : await startPop3Server(
+          app.gateway.service,
+          { host: gatewayPop3s.host, port: gatewayPop3s.port, hostname: name, tls, implicitTls: true },
+          app.logger,
+        ).catch(async (error: unknown) => {
+          await Promise.all([smtp?.close(), pop3?.close()]);
+          throw error;
+        });
   return {
     smtp,
     pop3,
+    pop3s,
     async close() {
-      await Promise.all([smtp?.close(), pop3?.close()]);
+      await Promise.all([smtp?.close(), pop3?.close(), pop3s?.close()]);
     },
   };
 }

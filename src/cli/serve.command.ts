@@ -38,6 +38,9 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           (gateway.pop3
             ? `  Gateway POP3: pop3://${gateway.pop3.host}:${gateway.pop3.port}  (user: the mailbox address, password: the mailbox password; STLS)\n`
             : `  Gateway POP3: off (POSTVAULT_GATEWAY_POP3_PORT=0)\n`) +
+          (gateway.pop3s
+            ? `  Gateway POP3S: pop3s://${gateway.pop3s.host}:${gateway.pop3s.port}  (TLS from the first byte)\n`
+            : '') +
           `System console: ${http.url}/system\n` +
           (firstAdmin
             ? `  first system administrator: ${firstAdmin.username}\n` +

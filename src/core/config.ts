@@ -137,6 +137,8 @@ export const configSchema = z.object({
     .prefault({}),
   /** POP3 (RFC 1939, STLS) for taking mail out of gateway mailboxes with their password. */
   gatewayPop3: listener(1110),
+  /** POP3 over TLS from the first byte (pop3s://); off unless a port is given (e.g. 1995). */
+  gatewayPop3s: listener(0),
   gateway: z
     .object({
       /** The domain of gateway mailbox addresses (`<random>@<domain>`); its MX must reach the intake. */
@@ -215,6 +217,8 @@ export const environmentVariables: Record<string, string[]> = {
   POSTVAULT_GATEWAY_SMTP_TLS_CERT: ['gatewaySmtp', 'tlsCertFile'],
   POSTVAULT_GATEWAY_SMTP_TLS_KEY: ['gatewaySmtp', 'tlsKeyFile'],
   POSTVAULT_GATEWAY_POP3_PORT: ['gatewayPop3', 'port'],
+  POSTVAULT_GATEWAY_POP3S_HOST: ['gatewayPop3s', 'host'],
+  POSTVAULT_GATEWAY_POP3S_PORT: ['gatewayPop3s', 'port'],
   POSTVAULT_GATEWAY_DOMAIN: ['gateway', 'domain'],
   POSTVAULT_WORKERS: ['workers'],
   POSTVAULT_PART_THRESHOLD: ['partThreshold'],

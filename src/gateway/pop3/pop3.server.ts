@@ -1,5 +1,5 @@
 import { createServer, isIPv4, type AddressInfo, type Socket } from 'node:net';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/logger.js';
 import { Pop3Session, type Pop3Backend, type Pop3Connection } from './pop3-session.js';
 
@@ -10,6 +10,8 @@ export interface Pop3ServerOptions {
   hostname: string;
   /** For STLS; without it STLS is not offered. */
   tls?: { key: string; cert: string };
+  /** POP3S (RFC 8314): TLS from the first byte with `tls`, no STLS. */
+  implicitTls?: boolean;
   maxConnections?: number;
   maxConnectionsPerPeer?: number;
   /** RFC 1939 asks for at least 10 minutes. */
@@ -47,7 +49,8 @@ export async function startPop3Server(
   const maxPerPeer = options.maxConnectionsPerPeer ?? 20;
   const idleMs = (options.idleTimeoutSeconds ?? 600) * 1000;
 
-  const server = createServer((raw) => {
+  if (options.implicitTls && !options.tls) throw new Error('POP3S needs a certificate and key');
+  const onConnection = (raw: Socket) => {
     const peer = raw.remoteAddress ?? '';
     const open = (perPeer.get(peer) ?? 0) + 1;
     perPeer.set(peer, open);
@@ -66,12 +69,15 @@ export async function startPop3Server(
       raw.end('-ERR [SYS/TEMP] Too many connections, try again later\r\n');
       return;
     }
-    serveConnection(raw, peer);
-  });
+    serveConnection(raw, peer, options.implicitTls === true);
+  };
+  const server = options.implicitTls
+    ? createTlsServer({ ...options.tls, handshakeTimeout: 30_000 }, onConnection)
+    : createServer(onConnection);
 
-  function serveConnection(raw: Socket, peer: string): void {
+  function serveConnection(raw: Socket, peer: string, alreadySecure: boolean): void {
     let socket: Socket = raw;
-    let secure = false;
+    let secure = alreadySecure;
     let closed = false;
     let buffered: Buffer = Buffer.alloc(0);
     let lines: string[] = [];
