@@ -58,6 +58,8 @@ import { Scheduler, type JobConfigurations } from './jobs/scheduler.js';
 import { SchedulesRepository } from './jobs/schedules.repository.js';
 import { SchedulesService } from './jobs/schedules.service.js';
 import { MessageAccess } from './archive/message-access.js';
+import { ExportService } from './archive/export.service.js';
+import { WebAccessService } from './archive/web-access.service.js';
 import { GraphClient } from './sending/graph-mail.transport.js';
 import { MailSettingsRepository } from './sending/mail-settings.repository.js';
 import { MailSettingsService } from './sending/mail-settings.service.js';
@@ -101,6 +103,8 @@ export interface App {
   jobs: Jobs;
   /** Mail sending: settings (system and tenant), the outgoing queue, what Postvault sends. */
   sending: Sending;
+  /** What end users read in Web Access, and their exports. */
+  webAccess: { service: WebAccessService; exports: ExportService };
   /** Where browsers reach Postvault: http.publicUrl, else the listener (set when it listens). */
   publicUrl(): string;
   setListeningUrl(url: string): void;
@@ -408,6 +412,14 @@ export async function openApp(
       maxBacklogBytes: config.journalSmtp.maxBacklogMegabytes * 1024 * 1024,
     },
   });
+  const webAccess = new WebAccessService({
+    db: database.db,
+    archive,
+    search,
+    access: new MessageAccess(database.db),
+    audit,
+  });
+  const exports = new ExportService({ db: database.db, archive, search, webAccess });
   const jobs = openJobs(database, {
     config,
     archive,
@@ -433,6 +445,7 @@ export async function openApp(
     processLog,
     jobs,
     sending,
+    webAccess: { service: webAccess, exports },
     publicUrl,
     setListeningUrl(url) {
       listeningUrl = url;

@@ -13,6 +13,7 @@ import type { App } from '../app.js';
 import { adminAccessFace } from './faces/adminaccess.face.js';
 import { apiV1 } from './faces/api-v1.js';
 import { systemFace } from './faces/system.face.js';
+import { webAccessFace } from './faces/webaccess.face.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
 import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { webAppPlugin } from './plugins/web-app.plugin.js';
@@ -81,6 +82,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
   await server.register(apiV1, { prefix: '/api/v1', app, cookies });
   await server.register(systemFace, { app, cookies });
   await server.register(adminAccessFace, { app, cookies });
+  await server.register(webAccessFace, { app });
   return server;
 }
 

@@ -78,7 +78,7 @@ export class SendingService {
     const text = input.message.trim();
     if (!subject) invalidField('subject', 'a support request needs a subject');
     if (!text) invalidField('message', 'a support request needs a message');
-    const replyTo = input.replyTo?.trim() || (await this.userAddress(ctx));
+    const replyTo = input.replyTo?.trim() || (await this.ownAddress(ctx));
     if (replyTo && !ADDRESS.test(replyTo)) invalidField('replyTo', `"${replyTo}" is not an email address`);
     const support = await this.deps.settings.supportAddress(ctx.tenantId);
     if (!support.address)
@@ -126,7 +126,7 @@ export class SendingService {
   async resend(ctx: AuthContext, messageId: number, to?: string): Promise<{ id: number; to: string }> {
     if (!(await this.deps.access.mayRead(ctx, messageId)))
       throw new NotFoundError(`message ${messageId} does not exist`);
-    const recipient = to?.trim() || (await this.userAddress(ctx));
+    const recipient = to?.trim() || (await this.ownAddress(ctx));
     if (!recipient) invalidField('to', 'you have no email address of your own; enter the address to send to');
     if (!ADDRESS.test(recipient)) invalidField('to', `"${recipient}" is not an email address`);
     const raw = await this.deps.archive.readMessage({ tenantId: ctx.tenantId }, messageId);
@@ -220,7 +220,8 @@ export class SendingService {
     }
   }
 
-  private async userAddress(ctx: AuthContext): Promise<string> {
+  /** The user's primary address ('' when they have none): where Resend goes by default. */
+  async ownAddress(ctx: AuthContext): Promise<string> {
     if (ctx.actor.kind !== 'user') return '';
     const row = await this.deps.db
       .selectFrom('user_addresses')

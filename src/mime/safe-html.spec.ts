@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { contentIdKey, renderSafeHtml } from './safe-html.js';
+
+const images = new Map([['logo@example.com', 'data:image/png;base64,iVBORw0KGgo=']]);
+
+describe('renderSafeHtml', () => {
+  it('drops scripts, handlers, forms, frames, objects, refreshes and their contents', () => {
+    const { html } = renderSafeHtml(
+      '<html><head><title>Title text</title><meta http-equiv="refresh" content="0;url=https://evil.example/">' +
+        '<base href="https://evil.example/"><link rel="stylesheet" href="https://evil.example/x.css"></head>' +
+        '<body onload="top.__pvPwned=1"><p onclick="x()">Hello</p><script>top.__pvPwned=1</script>' +
+        '<form action="https://evil.example/"><input name="a"><button>Go</button></form>' +
+        '<iframe src="https://evil.example/"></iframe><object data="x.swf">fallback</object><embed src="x">' +
+        '<svg><script>top.__pvPwned=1</script></svg><template><img src=x onerror=alert(1)></template></body></html>',
+    );
+    expect(html).toBe('<p>Hello</p>');
+  });
+
+  it('keeps links but removes javascript: and data: targets, and opens them in a new tab', () => {
+    const { html } = renderSafeHtml(
+      '<a href="https://example.com/a">ok</a><a href="javascript:alert(1)">js</a>' +
+        '<a href="jav&#x09;ascript:alert(1)">tab</a><a href="data:text/html,<script>1</script>">data</a>',
+    );
+    expect(html).toBe(
+      '<a href="https://example.com/a" target="_blank" rel="noopener noreferrer">ok</a>' +
+        '<a target="_blank" rel="noopener noreferrer">js</a><a target="_blank" rel="noopener noreferrer">tab</a>' +
+        '<a target="_blank" rel="noopener noreferrer">data</a>',
+    );
+  });
+
+  it('does not let an attribute value break out into markup (mutation XSS)', () => {
+    const { html } = renderSafeHtml(
+      '<noscript><p title="</noscript><img src=x onerror=top.__pvPwned=1>"></noscript><p>after</p>' +
+        '<img src="x" alt="a"onerror="top.__pvPwned=1">',
+    );
+    expect(html).not.toMatch(/onerror/i);
+    expect(html).toContain('<p>after</p>');
+  });
+
+  it('embeds cid: images and reports remote images without removing them', () => {
+    const result = renderSafeHtml(
+      '<img src="cid:LOGO@example.com" alt="logo"><img src="https://t.example/p.gif">',
+    );
+    expect(result.html).toBe('<img alt="logo" /><img src="https://t.example/p.gif" />');
+    const inline = renderSafeHtml('<img src="cid:logo@example.com">', images);
+    expect(inline.html).toBe('<img src="data:image/png;base64,iVBORw0KGgo=" />');
+    expect(inline.hasExternalContent).toBe(false);
+    expect(result.hasExternalContent).toBe(true);
+  });
+
+  it('keeps <style> for layouts and notices remote CSS in it or in style attributes', () => {
+    expect(renderSafeHtml('<style>p{color:red}</style><p>x</p>')).toEqual({
+      html: '<style>p{color:red}</style><p>x</p>',
+      hasExternalContent: false,
+    });
+    expect(renderSafeHtml('<style>@import url(https://e.example/x.css);</style>').hasExternalContent).toBe(
+      true,
+    );
+    expect(
+      renderSafeHtml(`<p style="background:url('https://e.example/x.png')">x</p>`).hasExternalContent,
+    ).toBe(true);
+    expect(
+      renderSafeHtml('<table background="//e.example/bg.png"><tr><td>x</td></tr></table>').hasExternalContent,
+    ).toBe(true);
+  });
+});
+
+describe('contentIdKey', () => {
+  it('compares Content-IDs without brackets, escapes and case', () => {
+    expect(contentIdKey('<Logo@Example.com>')).toBe('logo@example.com');
+    expect(contentIdKey('part1%40example')).toBe('part1@example');
+  });
+});
