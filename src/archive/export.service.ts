@@ -112,20 +112,30 @@ export class ExportService {
       });
     const stamp = new Date(this.now()).toISOString().slice(0, 10);
     const pieces = job.format === 'zip' ? this.zipPieces(ctx, job) : this.mboxPieces(ctx, job);
-    const counted = async function* (this: ExportService) {
+    const counted = (async function* () {
       try {
         yield* pieces;
-        job.status = 'done';
       } catch (error) {
-        job.status = 'failed';
-        job.error = (error as Error).message;
+        // A destroyed stream aborts the generator: that is the browser leaving, not a failure of ours.
+        if ((error as Error).name !== 'AbortError') job.error = (error as Error).message;
         throw error;
       }
-    }.call(this);
+    })();
+    const stream = Readable.from(counted, { objectMode: false });
+    // Done only when the last byte was read, not when it was buffered; a browser that goes away
+    // mid-download destroys the stream, which closes without ending.
+    stream.once('end', () => {
+      job.status = 'done';
+    });
+    stream.once('close', () => {
+      if (job.status === 'done') return;
+      job.status = 'failed';
+      job.error ??= 'the download was interrupted';
+    });
     return {
       filename: `postvault-export-${stamp}.${job.format}`,
       contentType: job.format === 'zip' ? 'application/zip' : 'application/mbox',
-      stream: Readable.from(counted, { objectMode: false }),
+      stream,
     };
   }
 

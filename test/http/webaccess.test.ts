@@ -391,6 +391,27 @@ describe('Web Access over HTTP', () => {
     expect(messages).toEqual([sha256(PLAIN)]);
   });
 
+  it('marks an export whose download was broken off as failed', async () => {
+    const ctx = {
+      tenantId,
+      actor: {
+        kind: 'user' as const,
+        id: users['alice']!.id,
+        name: 'alice@acme',
+        roles: ['reader' as const],
+      },
+    };
+    const { exports } = http.app.webAccess;
+    const prepared = await exports.create(ctx, { format: 'mbox', messageIds: [ids['plain']!, ids['html']!] });
+    const { stream } = await exports.download(ctx, prepared.id);
+    for await (const _chunk of stream) break; // the browser goes away after the first bytes
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(exports.status(ctx, prepared.id)).toMatchObject({
+      status: 'failed',
+      error: 'the download was interrupted',
+    });
+  });
+
   it('refuses every message route for a mailbox that is neither owned nor shared', async () => {
     const refused: string[] = [];
     for (const id of [ids['private']!, ids['journaled']!, ids['foreign']!]) {
