@@ -7,11 +7,13 @@ const SystemApp = lazy(() => import('./system/system-app').then((module) => ({ d
 const AdminApp = lazy(() =>
   import('./adminaccess/admin-app').then((module) => ({ default: module.AdminApp })),
 );
+const WebAccessApp = lazy(() =>
+  import('./webaccess/webaccess-app').then((module) => ({ default: module.WebAccessApp })),
+);
 
 /**
  * One single-page app for every face. Each face is a subtree with its own realm, session, layout
- * and menu. The faces still to come plug in here, e.g.
- *   <Route path="/webaccess/*" element={<WebAccessApp />} />   (tenant realm, Reader role)
+ * and menu. The face still to come plugs in here:
  *   <Route path="/gateway/*" element={<GatewayApp />} />
  */
 export function AppRoutes() {
@@ -20,7 +22,8 @@ export function AppRoutes() {
       <Routes>
         <Route path="/system/*" element={<SystemApp />} />
         <Route path="/adminaccess/*" element={<AdminApp />} />
-        {/* /webaccess/* and /gateway/* go here. */}
+        <Route path="/webaccess/*" element={<WebAccessApp />} />
+        {/* /gateway/* goes here. */}
         <Route path="*" element={<Navigate to="/adminaccess" replace />} />
       </Routes>
     </Suspense>

@@ -1,4 +1,15 @@
-import { AppShell, Badge, Burger, Button, Group, Menu, NavLink, ScrollArea, Text } from '@mantine/core';
+import {
+  AppShell,
+  Badge,
+  Burger,
+  Button,
+  Group,
+  Menu,
+  NavLink,
+  ScrollArea,
+  Text,
+  type AppShellProps,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconArchive,
@@ -25,11 +36,21 @@ interface AppLayoutProps {
   /** The face's root path, e.g. "/adminaccess". */
   base: string;
   sections: readonly NavSection[];
+  /**
+   * More of the left side, below the sections (e.g. Web Access's folder tree); `closeNav` closes the
+   * menu on small screens, for links that lead away.
+   */
+  navbar?: (closeNav: () => void) => ReactNode;
+  /** The left side's width in pixels (default 260). */
+  navbarWidth?: number;
+  /** The page's padding (default "lg"). */
+  padding?: AppShellProps['padding'];
   children: ReactNode;
 }
 
 /** Header (product, face, tenant, language, user menu), left main menu and the page. */
-export function AppLayout({ faceName, base, sections, children }: AppLayoutProps) {
+export function AppLayout(props: AppLayoutProps) {
+  const { faceName, base, sections, navbar, navbarWidth = 260, padding = 'lg', children } = props;
   const { t } = useTranslation();
   const session = useCurrentSession();
   const location = useLocation();
@@ -55,8 +76,8 @@ export function AppLayout({ faceName, base, sections, children }: AppLayoutProps
   return (
     <AppShell
       header={{ height: 60 }}
-      navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
-      padding="lg"
+      navbar={{ width: navbarWidth, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
+      padding={padding}
     >
       <a href="#main-content" className="pv-skip-link">
         {t('layout.skipToContent')}
@@ -117,6 +138,7 @@ export function AppLayout({ faceName, base, sections, children }: AppLayoutProps
               />
             );
           })}
+          {navbar?.(closeNav)}
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main id="main-content" tabIndex={-1} ref={mainRef}>
