@@ -303,6 +303,13 @@ describe('mail sending settings over HTTP', () => {
     });
     expect(literal.status).toBe(400);
     expect(literal.body.message).toMatch(/private network/);
+    // A public address is fine (an IPv4 address once counted as private through its mapped IPv6 form).
+    const publicHost = await admin.put('/api/v1/admin/sending', {
+      type: 'smtp',
+      smtp: { host: '203.0.113.25', port: 25 },
+      senderAddress: 'archive@acme.test',
+    });
+    expect(publicHost.status).toBe(200);
     // A name that resolves into a private network is refused when it would be used.
     const named = await admin.put('/api/v1/admin/sending', {
       type: 'smtp',
