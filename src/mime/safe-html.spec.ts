@@ -60,8 +60,56 @@ describe('renderSafeHtml', () => {
       renderSafeHtml(`<p style="background:url('https://e.example/x.png')">x</p>`).hasExternalContent,
     ).toBe(true);
     expect(
-      renderSafeHtml('<table background="//e.example/bg.png"><tr><td>x</td></tr></table>').hasExternalContent,
+      renderSafeHtml('<table background="https://e.example/bg.png"><tr><td>x</td></tr></table>')
+        .hasExternalContent,
     ).toBe(true);
+  });
+});
+
+describe('remote content', () => {
+  it('keeps only absolute images on Internet hosts; relative, local and malformed ones are dropped', () => {
+    const kept = (src: string) => renderSafeHtml(`<img src="${src}">`).html.includes('src=');
+    expect(kept('https://cdn.example.com/a.png')).toBe(true);
+    expect(kept('http://203.0.113.9/a.png')).toBe(true);
+    for (const src of [
+      '/api/v1/auth/sign-out',
+      'relative.png',
+      '//cdn.example.com/a.png',
+      '\\\\cdn.example.com\\a.png',
+      '/\\cdn.example.com/a.png',
+      'https:cdn.example.com/a.png',
+      'ht\ttp://cdn.example.com/a.png',
+      'http://localhost/a.png',
+      'http://127.0.0.1:9/a.png',
+      'http://10.1.2.3/a.png',
+      'http://[::1]/a.png',
+      'http://intranet/a.png',
+      'data:image/svg+xml;base64,PHN2Zz4=',
+    ])
+      expect(kept(src), src).toBe(false);
+    expect(renderSafeHtml('<img src="http://10.1.2.3/a.png">').hasExternalContent).toBe(false);
+  });
+
+  it('keeps only links that lead outside, in a new tab', () => {
+    expect(
+      renderSafeHtml('<a href="relative">r</a><a href="#top">t</a><a href="mailto:a@b.example">m</a>').html,
+    ).toBe(
+      '<a target="_blank" rel="noopener noreferrer">r</a><a target="_blank" rel="noopener noreferrer">t</a>' +
+        '<a href="mailto:a@b.example" target="_blank" rel="noopener noreferrer">m</a>',
+    );
+  });
+
+  it('keeps the styles of the head, drops style elements holding markup, and notices any CSS fetch', () => {
+    expect(
+      renderSafeHtml('<html><head><style>p{color:red}</style></head><body><p>x</p></body></html>').html,
+    ).toBe('<style>p{color:red}</style><p>x</p>');
+    expect(renderSafeHtml('<style></style><img src onerror=alert(1)></style><p>x</p>').html).not.toContain(
+      'onerror',
+    );
+    expect(renderSafeHtml('<style>p{background:u\\72l(x)}</style>').hasExternalContent).toBe(true);
+    expect(
+      renderSafeHtml('<style>p{background:url(data:image/png;base64,AA)}</style>').hasExternalContent,
+    ).toBe(false);
   });
 });
 

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import sanitizeHtml, { type IOptions } from 'sanitize-html';
+import { isPrivateAddress } from '../core/network.js';
 
 /**
  * Archived HTML made fit to show. Two walls, either of which alone must hold: this allow-list
@@ -16,8 +18,47 @@ export interface SafeHtml {
 /** `cid:` references (Content-ID without brackets, lower case) → the data: URL of the image. */
 export type InlineImages = ReadonlyMap<string, string>;
 
-const REMOTE_URL = /^\s*(?:https?:)?\/\//i;
-const CSS_REMOTE = /url\(\s*['"]?\s*(?:https?:)?\/\/|@import/i;
+/** Inline images the frame may show without a request: raster types only (an SVG is a document). */
+const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|bmp);/i;
+
+/**
+ * A remote image the user may choose to load: an absolute http(s) URL naming a host on the Internet,
+ * or null. Relative URLs would resolve against Postvault's API, and loopback or private hosts are
+ * the machines next to the reader; tricks like `\\host`, `/\host` or `https:host` are not URLs of
+ * that form and are dropped.
+ */
+export function remoteImageUrl(value: string): string | null {
+  const trimmed = value.trim();
+  if (!/^https?:\/\/[^/\\]/i.test(trimmed)) return null;
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return null;
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || (!host.includes('.') && isIP(host) === 0))
+    return null;
+  if (isIP(host) !== 0 && isPrivateAddress(host)) return null;
+  return url.href;
+}
+
+/**
+ * Whether CSS may fetch something once remote styles are allowed: any url() that is not data:, any
+ * @import or image-set(), and any escape (which could spell either). Over-reporting only shows the
+ * "load external content" button; the policy decides what loads.
+ */
+function cssMayFetch(css: string): boolean {
+  const withoutData = css.replace(/url\(\s*(?:&quot;|&#39;|['"])?\s*data:/gi, '');
+  return /url\s*\(|@import|image-set\s*\(|\\/i.test(withoutData);
+}
+
+/** An image URL kept as is (inline data), kept as a remote image, or dropped. */
+function imageSource(value: string): { src: string | null; remote: boolean } {
+  if (INLINE_IMAGE.test(value.trim())) return { src: value.trim(), remote: false };
+  const remote = remoteImageUrl(value);
+  return { src: remote, remote: remote !== null };
+}
 
 const ALLOWED_TAGS = [
   'a', 'abbr', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption',
@@ -40,7 +81,7 @@ const COMMON_ATTRIBUTES = [
  */
 const DROP_WITH_CONTENT = [
   'script', 'textarea', 'option', 'noscript', 'title', 'template', 'xmp', 'iframe', 'noembed',
-  'noframes', 'object', 'applet', 'embed', 'svg', 'math', 'select', 'button', 'head',
+  'noframes', 'object', 'applet', 'embed', 'svg', 'math', 'select', 'button',
 ]; // prettier-ignore
 
 export function renderSafeHtml(html: string, inlineImages: InlineImages = new Map()): SafeHtml {
@@ -64,33 +105,50 @@ export function renderSafeHtml(html: string, inlineImages: InlineImages = new Ma
     nonTextTags: DROP_WITH_CONTENT,
     disallowedTagsMode: 'discard',
     transformTags: {
-      a: (tagName, attribs) => ({
-        tagName,
+      a: (tagName, attribs) => {
+        // Only links that lead somewhere outside: a relative one would open Postvault's API.
+        const { href, ...rest } = attribs;
+        const kept: sanitizeHtml.Attributes =
+          href && /^\s*(?:https?:\/\/[^/\\]|mailto:)/i.test(href) ? { href: href.trim() } : {};
         // Links leave the sandbox in a new tab, never in the frame or the console's window.
-        attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer' },
-      }),
+        return { tagName, attribs: { ...rest, ...kept, target: '_blank', rel: 'noopener noreferrer' } };
+      },
       img: (tagName, attribs) => {
-        const src = attribs['src'] ?? '';
+        const { src = '', ...rest } = attribs;
         if (/^\s*cid:/i.test(src)) {
           const inline = inlineImages.get(contentIdKey(src.replace(/^\s*cid:/i, '')));
-          const { src: _cid, ...rest } = attribs;
           return { tagName, attribs: inline ? { ...rest, src: inline } : rest };
         }
-        if (REMOTE_URL.test(src)) external = true;
-        return { tagName, attribs };
+        const image = imageSource(src);
+        if (image.remote) external = true;
+        return { tagName, attribs: image.src ? { ...rest, src: image.src } : rest };
       },
+      table: keepImageAttribute('background', () => (external = true)),
+      td: keepImageAttribute('background', () => (external = true)),
     },
     exclusiveFilter: (frame) => {
-      if (frame.tag === 'style' && CSS_REMOTE.test(frame.text)) external = true;
+      if (frame.tag !== 'style') return false;
+      // CSS has no use for '<'; markup in a style element is an attempt to break out of it.
+      if (frame.text.includes('<')) return true;
+      if (cssMayFetch(frame.text)) external = true;
       return false;
     },
   };
   const body = sanitizeHtml(html, options);
-  // Attribute styles and table backgrounds are checked on the result, where only kept ones remain.
-  if (/style="[^"]*(?:url\(\s*(?:&#39;|&quot;|['"])?\s*(?:https?:)?\/\/|@import)/i.test(body))
-    external = true;
-  if (/background="\s*(?:https?:)?\/\//i.test(body)) external = true;
+  // Style attributes are checked on the result, where only kept ones remain.
+  for (const match of body.matchAll(/ style="([^"]*)"/gi)) if (cssMayFetch(match[1]!)) external = true;
   return { html: body, hasExternalContent: external };
+}
+
+/** A transform keeping an image-valued attribute (a table background) only when it is one. */
+function keepImageAttribute(name: string, remoteSeen: () => void) {
+  return (tagName: string, attribs: sanitizeHtml.Attributes) => {
+    const { [name]: value, ...rest } = attribs;
+    if (value === undefined) return { tagName, attribs };
+    const image = imageSource(value);
+    if (image.remote) remoteSeen();
+    return { tagName, attribs: image.src ? { ...rest, [name]: image.src } : rest };
+  };
 }
 
 /** A Content-ID as `cid:` URLs and headers write it, compared without brackets and case. */
