@@ -58,6 +58,8 @@ import { Scheduler, type JobConfigurations } from './jobs/scheduler.js';
 import { SchedulesRepository } from './jobs/schedules.repository.js';
 import { SchedulesService } from './jobs/schedules.service.js';
 import { MessageAccess } from './archive/message-access.js';
+import { ExportService } from './archive/export.service.js';
+import { WebAccessService } from './archive/web-access.service.js';
 import { GraphClient } from './sending/graph-mail.transport.js';
 import { MailSettingsRepository } from './sending/mail-settings.repository.js';
 import { MailSettingsService } from './sending/mail-settings.service.js';
@@ -111,6 +113,8 @@ export interface App {
   sending: Sending;
   /** Gateway mailboxes: the service the CLI, the consoles and the SMTP and POP3 listeners call. */
   gateway: Gateway;
+  /** What end users read in Web Access, and their exports. */
+  webAccess: { service: WebAccessService; exports: ExportService };
   /** Where browsers reach Postvault: http.publicUrl, else the listener (set when it listens). */
   publicUrl(): string;
   setListeningUrl(url: string): void;
@@ -484,6 +488,14 @@ export async function openApp(
     beforeWrite:
       options.blobFaults?.beforeWrite && ((temp) => options.blobFaults!.beforeWrite!(temp, 'gateway')),
   });
+  const webAccess = new WebAccessService({
+    db: database.db,
+    archive,
+    search,
+    access: new MessageAccess(database.db),
+    audit,
+  });
+  const exports = new ExportService({ db: database.db, archive, search, webAccess });
   const jobs = openJobs(database, {
     config,
     archive,
@@ -511,6 +523,7 @@ export async function openApp(
     jobs,
     sending,
     gateway,
+    webAccess: { service: webAccess, exports },
     publicUrl,
     setListeningUrl(url) {
       listeningUrl = url;

@@ -12,6 +12,8 @@ export default defineConfig({
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
+    // npm run bench reads it to measure what a browser downloads for one face (src/bench/webaccess.bench.ts).
+    manifest: true,
     // Mantine, recharts and React together are larger than Vite's default warning threshold; faces are split (see app-routes.tsx).
     chunkSizeWarningLimit: 700,
   },

@@ -65,6 +65,8 @@ export interface CommitResult {
 export const MESSAGE_SUMMARY_COLUMNS = [
   'm.id as id',
   'm.content_id as contentId',
+  'm.mailbox_id as mailboxId',
+  'm.folder_id as folderId',
   'mb.name as mailbox',
   'f.path as folder',
   'c.date as date',

@@ -562,6 +562,8 @@ function unique<T>(values: T[]): T[] {
 export function toSummary(row: {
   id: number;
   contentId: number;
+  mailboxId: number;
+  folderId: number;
   mailbox: string;
   folder: string;
   date: number | null;
@@ -575,6 +577,8 @@ export function toSummary(row: {
   return {
     id: row.id,
     contentId: row.contentId,
+    mailboxId: row.mailboxId,
+    folderId: row.folderId,
     mailbox: row.mailbox,
     folder: row.folder,
     date: row.date,

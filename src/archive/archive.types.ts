@@ -93,6 +93,8 @@ export interface Preparer {
 export interface MessageSummary {
   id: number;
   contentId: number;
+  mailboxId: number;
+  folderId: number;
   mailbox: string;
   folder: string;
   date: number | null;

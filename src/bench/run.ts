@@ -31,6 +31,7 @@ import { runCompressionBench } from './compression.bench.js';
 import { corpusVocabulary, syntheticLargeMessage, varyMessage } from './message-generator.js';
 import { runParserBench } from './parser.bench.js';
 import { measureHttp } from './http.bench.js';
+import { measureWebAccess, webAccessBundleBytes } from './webaccess.bench.js';
 import { measureJobs } from './jobs.bench.js';
 import { measureGateway } from './gateway.bench.js';
 import { measureJournalIntake } from './journal.bench.js';
@@ -585,6 +586,33 @@ async function main(): Promise<void> {
       display: `${http.dashboardP50Ms.toFixed(1)} / ${http.dashboardP95Ms.toFixed(1)} ms`,
       target: '-',
       met: null,
+    });
+    log(`Web Access: first pages, deep pages and opening messages at ${have} messages...`);
+    const webAccess = await measureWebAccess(searchData, have);
+    details.webAccess = webAccess;
+    const largeMailbox = webAccess.mailboxMessages >= 100_000;
+    add({
+      figure: `Web Access first page (100 rows) p50 / p95, ${webAccess.mailboxMessages}-message mailbox`,
+      value: webAccess.firstPageP95Ms,
+      display: `${webAccess.firstPageP50Ms.toFixed(1)} / ${webAccess.firstPageP95Ms.toFixed(1)} ms (folder p95 ${webAccess.folderPageP95Ms.toFixed(1)}, search "linux" p95 ${webAccess.searchPageP95Ms.toFixed(1)}, by subject p95 ${webAccess.subjectSortP95Ms.toFixed(1)}, page 51 p95 ${webAccess.deepPageP95Ms.toFixed(1)}, folder tree p95 ${webAccess.mailboxTreeP95Ms.toFixed(1)} ms)`,
+      target: largeMailbox ? 'p95 <= 150 ms' : '-',
+      met: largeMailbox ? webAccess.firstPageP95Ms <= 150 : null,
+    });
+    add({
+      figure: `Web Access open message p50 / p95, ${webAccess.mailboxMessages}-message mailbox`,
+      value: webAccess.openP95Ms,
+      display: `${webAccess.openP50Ms.toFixed(1)} / ${webAccess.openP95Ms.toFixed(1)} ms`,
+      target: '-',
+      met: null,
+    });
+    const bundle = webAccessBundleBytes();
+    details.webAccessBundle = bundle;
+    add({
+      figure: 'Web Access JavaScript a browser loads (gzip -9)',
+      value: bundle.jsGzipBytes,
+      display: `${(bundle.jsGzipBytes / 1024).toFixed(0)} KB gzip (${(bundle.jsRawBytes / 1024).toFixed(0)} KB raw; CSS ${(bundle.cssGzipBytes / 1024).toFixed(0)} KB gzip more; ${bundle.files} files)`,
+      target: '<= 300 KB gzip',
+      met: bundle.jsGzipBytes <= 300 * 1024,
     });
     rmSync(searchData, { recursive: true, force: true });
 

@@ -56,6 +56,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
                 : `  password: the one in POSTVAULT_GATEWAY_ADMIN_PASSWORD\n`)
             : '') +
           `Admin Access:   ${http.url}/adminaccess  (sign in as admin@<tenant>; create tenants in /system)\n` +
+          `Web Access:     ${http.url}/webaccess  (users with the Reader role read their archived mail)\n` +
           `Import mail:   npx postvault import --mailbox NAME PATH...\n` +
           `Search:        npx postvault search QUERY\n` +
           `Gateway:       npx postvault gateway mailbox create --name NAME\n`,

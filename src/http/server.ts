@@ -14,6 +14,7 @@ import { adminAccessFace } from './faces/adminaccess.face.js';
 import { apiV1 } from './faces/api-v1.js';
 import { gatewayFace } from './faces/gateway.face.js';
 import { systemFace } from './faces/system.face.js';
+import { webAccessFace } from './faces/webaccess.face.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
 import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { webAppPlugin } from './plugins/web-app.plugin.js';
@@ -83,6 +84,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
   await server.register(systemFace, { app, cookies });
   await server.register(adminAccessFace, { app, cookies });
   await server.register(gatewayFace, { app, cookies });
+  await server.register(webAccessFace, { app });
   return server;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractHighlightTerms, highlightSnippet } from './highlight.js';
+import { extractHighlightTerms, highlightSnippet, markMatches } from './highlight.js';
 import { parseQuery } from './query-parser.js';
 
 const snippet = (text: string, query: string, maxLength?: number) =>
@@ -80,5 +80,18 @@ describe('highlightSnippet', () => {
       expect(result.split('«').length).toBe(result.split('»').length);
       expect(result.replace(/[«»]/gu, '').length).toBeLessThanOrEqual(max);
     }
+  });
+});
+
+describe('markMatches', () => {
+  const terms = (query: string) => extractHighlightTerms(parseQuery(query));
+  it('marks every match in the whole text and keeps line breaks', () => {
+    expect(markMatches('Budget 2024\nthe budget is «final»', terms('budget'))).toBe(
+      '«Budget» 2024\nthe «budget» is ‹final›',
+    );
+  });
+  it('answers null when nothing matches or there are no terms', () => {
+    expect(markMatches('nothing here', terms('budget'))).toBeNull();
+    expect(markMatches('nothing here', [])).toBeNull();
   });
 });

@@ -149,6 +149,25 @@ export function highlightSnippet(text: string, terms: HighlightTerm[], maxLength
   return out;
 }
 
+/**
+ * The whole text with every match wrapped in « and » (a subject in a result list, a body in the
+ * reading pane), or null when nothing matches. Line breaks are kept; « and » already in the text
+ * become ‹ and › as in snippets.
+ */
+export function markMatches(text: string, terms: HighlightTerm[]): string | null {
+  if (terms.length === 0) return null;
+  const clean = text.replaceAll('«', '‹').replaceAll('»', '›');
+  const matches = mergeOverlapping(findMatches(clean, terms));
+  if (matches.length === 0) return null;
+  let out = '';
+  let at = 0;
+  for (const m of matches) {
+    out += clean.slice(at, m.start) + HIGHLIGHT_OPEN + clean.slice(m.start, m.end) + HIGHLIGHT_CLOSE;
+    at = m.end;
+  }
+  return out + clean.slice(at);
+}
+
 function mergeOverlapping(matches: Match[]): Match[] {
   const merged: Match[] = [];
   for (const m of matches) {

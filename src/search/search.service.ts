@@ -11,12 +11,21 @@ import { createVocabTermExpander } from './fts-vocab.repository.js';
 import { extractHighlightTerms, highlightSnippet, type HighlightTerm } from './highlight.js';
 import { parseQuery, type QueryNode } from './query-parser.js';
 
+/** What results are ordered by; every order ends with the message id, so paging is stable. */
+export type SearchSort = 'date' | 'relevance' | 'from' | 'subject' | 'size';
+
 export interface SearchRequest {
   query: string;
   mailbox?: string;
+  /** Only copies in these mailboxes (the ones the caller may read); an empty list finds nothing. */
+  mailboxIds?: readonly number[];
+  /** Only copies in this folder (not in the folders below it, unlike `folder:`). */
+  folderId?: number;
   limit?: number;
   cursor?: string | null;
-  sort?: 'date' | 'relevance';
+  sort?: SearchSort;
+  /** Newest, largest, Z first by default ('desc'); relevance is always best first. */
+  order?: 'asc' | 'desc';
   /** Highlighted snippets cost one read and parse per hit: ask only when showing them. */
   snippets?: boolean;
 }
@@ -54,19 +63,42 @@ export interface SearchServiceOptions {
   plan?: SearchPlan;
 }
 
-type Cursor = { d: number; i: number } | { o: number };
+/** A page boundary: the last row's sort key and id, or an offset for relevance order. */
+type Cursor = { s: SearchSort; k: number | string; i: number } | { o: number };
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
-function decodeCursor(text: string): Cursor {
+function decodeCursor(text: string, sort: SearchSort): Cursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if ('o' in value ? Number.isInteger(value.o) : Number.isFinite(value.d) && Number.isInteger(value.i))
+    // A cursor from another order would skip or repeat rows.
+    if ('o' in value ? Number.isInteger(value.o) : value.s === sort && Number.isInteger(value.i))
       return value;
   } catch {
     // fall through to the error below
   }
   throw new ValidationError('the search cursor is not valid; start the search again');
+}
+
+/**
+ * The sort key of each order other than relevance. Names sort by the display name when there is
+ * one (as the list shows them), case folded for A–Z like folder names.
+ */
+const SORT_KEYS: Record<Exclude<SearchSort, 'relevance'>, RawBuilder<number | string>> = {
+  date: sql`m.sort_date`,
+  from: sql`lower(case when c.from_name <> '' then c.from_name else c.from_addr end)`,
+  subject: sql`lower(c.subject)`,
+  size: sql`c.size`,
+};
+
+/** The copies a request is limited to, besides the query itself. */
+function scopeCondition(request: SearchRequest): RawBuilder<SqlBool> {
+  const parts: RawBuilder<SqlBool>[] = [];
+  if (request.mailbox !== undefined) parts.push(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
+  if (request.mailboxIds !== undefined)
+    parts.push(sql<SqlBool>`m.mailbox_id in (${sql.join(request.mailboxIds.map((id) => sql`${id}`))})`);
+  if (request.folderId !== undefined) parts.push(sql<SqlBool>`m.folder_id = ${request.folderId}`);
+  return parts.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }
 
 /** The content ids satisfying one requirement (a superset of this tenant's results). */
@@ -120,12 +152,15 @@ export class SearchService {
 
   async search(ctx: TenantContext, request: SearchRequest): Promise<SearchPage> {
     const limit = Math.min(Math.max(request.limit ?? 50, 1), 1000);
+    const sort = request.sort ?? 'date';
     const ast = this.parse(request.query);
+    if (request.mailboxIds?.length === 0) return { results: [], nextCursor: null };
     const compiled = ast ? await compileSearch(ast, { expandTerms: this.expandTerms }) : null;
     const condition = compiled?.condition ?? sql<SqlBool>`1 = 1`;
+    const scope = scopeCondition(request);
     const terms = ast ? extractHighlightTerms(ast) : [];
-    const cursor = request.cursor ? decodeCursor(request.cursor) : null;
-    const rankBy = request.sort === 'relevance' ? relevanceExpression(terms) : null;
+    const cursor = request.cursor ? decodeCursor(request.cursor, sort) : null;
+    const rankBy = sort === 'relevance' ? relevanceExpression(terms) : null;
 
     let query = this.db
       .selectFrom('messages as m')
@@ -134,9 +169,8 @@ export class SearchService {
       .innerJoin('folders as f', 'f.id', 'm.folder_id')
       .where('m.tenant_id', '=', ctx.tenantId)
       .where(condition)
+      .where(scope)
       .select(MESSAGE_SUMMARY_COLUMNS);
-    if (request.mailbox !== undefined)
-      query = query.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
 
     let rows;
     if (rankBy) {
@@ -163,12 +197,18 @@ export class SearchService {
         nextCursor: more ? encodeCursor({ o: offset + limit }) : null,
       };
     }
-    // A row value, so that messages_by_date can start the walk of a later page at the cursor.
+    const keySort = sort === 'relevance' ? 'date' : sort;
+    const key = SORT_KEYS[keySort];
+    const direction = request.order === 'asc' ? 'asc' : 'desc';
+    // A row value, so that an index on (key, id) can start the walk of a later page at the cursor.
     const after =
-      cursor && 'd' in cursor
-        ? sql<SqlBool>`(m.sort_date, m.id) < (${cursor.d}, ${cursor.i})`
+      cursor && 'k' in cursor
+        ? direction === 'desc'
+          ? sql<SqlBool>`(${key}, m.id) < (${cursor.k}, ${cursor.i})`
+          : sql<SqlBool>`(${key}, m.id) > (${cursor.k}, ${cursor.i})`
         : sql<SqlBool>`1 = 1`;
-    const driver = await this.chooseDriver(ctx, compiled?.required ?? [], limit + 1);
+    const driver =
+      keySort === 'date' ? await this.chooseDriver(ctx, compiled?.required ?? [], limit + 1) : null;
     if (driver) {
       // Few candidates: start from them, test the whole condition on each of their copies and sort
       // the survivors, instead of walking every message newest first until `limit` match. The
@@ -176,7 +216,7 @@ export class SearchService {
       // keeps `h` the outer loop, so no date or tenant range on messages can take its place.
       const copies = sql<{ id: number }>`(select x2.id as id from (${driver}) as x1
         cross join messages as x2 where x2.content_id = x1.id)`;
-      let driven = this.db
+      query = this.db
         .selectFrom(copies.as('h'))
         .crossJoin('messages as m')
         .innerJoin('message_contents as c', 'c.id', 'm.content_id')
@@ -185,29 +225,22 @@ export class SearchService {
         .whereRef('m.id', '=', 'h.id')
         .where('m.tenant_id', '=', ctx.tenantId)
         .where(condition)
-        .where(after)
+        .where(scope)
         .select(MESSAGE_SUMMARY_COLUMNS);
-      if (request.mailbox !== undefined)
-        driven = driven.where(sql<SqlBool>`lower(mb.name) = lower(${request.mailbox})`);
-      rows = await driven
-        .orderBy('m.sort_date', 'desc')
-        .orderBy('m.id', 'desc')
-        .limit(limit + 1)
-        .execute();
-    } else {
-      rows = await query
-        .where(after)
-        .orderBy('m.sort_date', 'desc')
-        .orderBy('m.id', 'desc')
-        .limit(limit + 1)
-        .execute();
     }
+    rows = await query
+      .select(key.as('sortKey'))
+      .where(after)
+      .orderBy(key, direction)
+      .orderBy('m.id', direction)
+      .limit(limit + 1)
+      .execute();
     const more = rows.length > limit;
     rows = rows.slice(0, limit);
     const last = rows.at(-1);
     return {
       results: await this.withSnippets(ctx, rows, terms, request.snippets),
-      nextCursor: more && last ? encodeCursor({ d: last.sortDate, i: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ s: sort, k: last.sortKey, i: last.id }) : null,
     };
   }
 
@@ -258,7 +291,7 @@ export class SearchService {
   /** Every match, newest first, page by page: for exports of a whole search result. */
   async *iterate(
     ctx: TenantContext,
-    request: Pick<SearchRequest, 'query' | 'mailbox'>,
+    request: Pick<SearchRequest, 'query' | 'mailbox' | 'mailboxIds' | 'folderId'>,
   ): AsyncGenerator<SearchHit> {
     let cursor: string | null = null;
     do {

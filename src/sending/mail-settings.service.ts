@@ -6,7 +6,7 @@ import { requireRole, requireSystemAdmin, type AuthContext } from '../tenancy/ac
 import type { TenantService } from '../tenancy/tenant.service.js';
 import { SYSTEM_CLIENT_SECRET_CONTEXT, SYSTEM_PASSWORD_CONTEXT } from './mail-secret-contexts.js';
 import { isInternationalized } from './outgoing-message.js';
-import { isPrivateAddress } from './smtp.transport.js';
+import { isPrivateAddress } from '../core/network.js';
 import { isIP } from 'node:net';
 import type {
   MailSettingsRepository,

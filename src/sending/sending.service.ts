@@ -1,7 +1,7 @@
 import type { ArchiveService } from '../archive/archive.service.js';
 import type { MessageAccess } from '../archive/message-access.js';
 import { SYSTEM_AUDIT_CHAIN, type AuditRecorder } from '../compliance/audit-log.types.js';
-import { invalidField, NotFoundError, ValidationError } from '../core/errors.js';
+import { invalidField, NotFoundError, RateLimitedError, ValidationError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
 import { requireRole, requireSystemAdmin, type AuthContext } from '../tenancy/access.js';
 import type { TenantService } from '../tenancy/tenant.service.js';
@@ -26,7 +26,14 @@ export interface SendingServiceDeps {
   db: Db;
   audit: AuditRecorder;
   version: string;
+  clock?: () => number;
 }
+
+/**
+ * Resend sends archived mail to any address a user types: a stolen session must not turn it into a
+ * mass mailer. Generous for real use (a user restoring a day's mail), low enough to stop a flood.
+ */
+export const RESENDS_PER_USER_PER_HOUR = 200;
 
 const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/u;
 
@@ -78,7 +85,7 @@ export class SendingService {
     const text = input.message.trim();
     if (!subject) invalidField('subject', 'a support request needs a subject');
     if (!text) invalidField('message', 'a support request needs a message');
-    const replyTo = input.replyTo?.trim() || (await this.userAddress(ctx));
+    const replyTo = input.replyTo?.trim() || (await this.ownAddress(ctx));
     if (replyTo && !ADDRESS.test(replyTo)) invalidField('replyTo', `"${replyTo}" is not an email address`);
     const support = await this.deps.settings.supportAddress(ctx.tenantId);
     if (!support.address)
@@ -126,9 +133,10 @@ export class SendingService {
   async resend(ctx: AuthContext, messageId: number, to?: string): Promise<{ id: number; to: string }> {
     if (!(await this.deps.access.mayRead(ctx, messageId)))
       throw new NotFoundError(`message ${messageId} does not exist`);
-    const recipient = to?.trim() || (await this.userAddress(ctx));
+    const recipient = to?.trim() || (await this.ownAddress(ctx));
     if (!recipient) invalidField('to', 'you have no email address of your own; enter the address to send to');
     if (!ADDRESS.test(recipient)) invalidField('to', `"${recipient}" is not an email address`);
+    await this.limitResends(ctx);
     const raw = await this.deps.archive.readMessage({ tenantId: ctx.tenantId }, messageId);
     const row = await this.deps.outgoing.enqueue(
       ctx.tenantId,
@@ -220,7 +228,29 @@ export class SendingService {
     }
   }
 
-  private async userAddress(ctx: AuthContext): Promise<string> {
+  private async limitResends(ctx: AuthContext): Promise<void> {
+    if (ctx.actor.kind !== 'user') return;
+    const hourAgo = (this.deps.clock ?? Date.now)() - 3_600_000;
+    const recent = await this.deps.db
+      .selectFrom('outgoing_mail')
+      .select(['created_at'])
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('purpose', '=', 'resend')
+      .where('requested_by', '=', ctx.actor.name)
+      .where('created_at', '>', hourAgo)
+      .orderBy('created_at')
+      .limit(RESENDS_PER_USER_PER_HOUR)
+      .execute();
+    if (recent.length < RESENDS_PER_USER_PER_HOUR) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil((recent[0]!.created_at - hourAgo) / 1000));
+    throw new RateLimitedError(
+      `you resent ${RESENDS_PER_USER_PER_HOUR} messages in the last hour; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes`,
+      retryAfterSeconds,
+    );
+  }
+
+  /** The user's primary address ('' when they have none): where Resend goes by default. */
+  async ownAddress(ctx: AuthContext): Promise<string> {
     if (ctx.actor.kind !== 'user') return '';
     const row = await this.deps.db
       .selectFrom('user_addresses')

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutgoingMailRepository } from '../../src/sending/outgoing-mail.repository.js';
+import { RESENDS_PER_USER_PER_HOUR } from '../../src/sending/sending.service.js';
 import { runCli } from '../support/cli.js';
 import { openTempHttp, type TempHttp, type TestClient } from '../support/http.js';
 import { openTempApp } from '../support/temp-app.js';
@@ -242,6 +243,31 @@ describe('mail sending settings over HTTP', () => {
     expect(queued.body.to).toBe('bob@acme.test');
     const bad = await bobClient.post(`/api/v1/messages/${messageId}/resend`, { to: 'not an address' });
     expect(bad.status).toBe(400);
+    // A flood is stopped per user: the hour's allowance, then 429 with when to try again.
+    const now = Date.now();
+    await http.app.database.db
+      .insertInto('outgoing_mail')
+      .values(
+        Array.from({ length: RESENDS_PER_USER_PER_HOUR - 1 }, (_, i) => ({
+          tenant_id: tenant.id,
+          purpose: 'resend' as const,
+          mail_from: '',
+          recipients_json: '["bob@acme.test"]',
+          message_sealed: Buffer.alloc(0),
+          size: 0,
+          status: 'sent' as const,
+          attempts: 1,
+          not_before: now,
+          requested_by: bob.body.user.login,
+          created_at: now - 3_000_000 + i,
+          finished_at: now,
+        })),
+      )
+      .execute();
+    const flooded = await bobClient.post(`/api/v1/messages/${messageId}/resend`, { to: 'bob@acme.test' });
+    expect(flooded.status).toBe(429);
+    expect(flooded.body.details.retryAfterSeconds).toBeGreaterThan(500);
+    expect(flooded.body.details.retryAfterSeconds).toBeLessThanOrEqual(600);
   });
 
   it('re-seals the system server’s secrets when the master key is rotated', async () => {
@@ -277,6 +303,13 @@ describe('mail sending settings over HTTP', () => {
     });
     expect(literal.status).toBe(400);
     expect(literal.body.message).toMatch(/private network/);
+    // A public address is fine (an IPv4 address once counted as private through its mapped IPv6 form).
+    const publicHost = await admin.put('/api/v1/admin/sending', {
+      type: 'smtp',
+      smtp: { host: '203.0.113.25', port: 25 },
+      senderAddress: 'archive@acme.test',
+    });
+    expect(publicHost.status).toBe(200);
     // A name that resolves into a private network is refused when it would be used.
     const named = await admin.put('/api/v1/admin/sending', {
       type: 'smtp',

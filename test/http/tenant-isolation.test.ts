@@ -51,7 +51,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
 describe('tenant isolation, route by route', () => {
   let http: TempHttp;
   let intruder: TestClient;
-  const idsOfB: Record<string, number> = {};
+  const idsOfB: Record<string, number | string> = {};
   let snapshotOfB: string;
   let adminOfB: TestClient;
 
@@ -180,6 +180,15 @@ describe('tenant isolation, route by route', () => {
       state,
       gatewayMailboxId: gatewayMailbox.id,
     });
+    // An export B's reader has prepared (not downloaded yet).
+    const bobClient = http.client();
+    await bobClient.signInTenant(user.body.user.login, user.body.password);
+    const exported = await bobClient.post('/api/v1/webaccess/exports', {
+      format: 'mbox',
+      messageIds: [(archived as { messageId: number }).messageId],
+    });
+    expect(exported.status).toBe(201);
+    Object.assign(idsOfB, { exportId: exported.body.id, index: 0 });
     snapshotOfB = await snapshot(b.admin);
   });
 
@@ -223,5 +232,12 @@ describe('tenant isolation, route by route', () => {
     expect(lists).not.toContain('beta.example');
     expect(lists).not.toContain('"imap"');
     expect(lists).not.toContain('M365');
+    const webAccess = JSON.stringify([
+      (await intruder.get('/api/v1/webaccess/mailboxes')).body,
+      (await intruder.get('/api/v1/webaccess/messages')).body,
+      (await intruder.get(`/api/v1/webaccess/messages?mailboxId=${idsOfB['mailboxId']}`)).body,
+    ]);
+    expect(webAccess).not.toContain('beta only');
+    expect(webAccess).toContain('NOT_FOUND');
   });
 });

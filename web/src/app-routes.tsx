@@ -10,11 +10,13 @@ const AdminApp = lazy(() =>
 const GatewayApp = lazy(() =>
   import('./gateway/gateway-app').then((module) => ({ default: module.GatewayApp })),
 );
+const WebAccessApp = lazy(() =>
+  import('./webaccess/webaccess-app').then((module) => ({ default: module.WebAccessApp })),
+);
 
 /**
  * One single-page app for every face. Each face is a subtree with its own realm, session, layout
- * and menu. The faces still to come plug in here, e.g.
- *   <Route path="/webaccess/*" element={<WebAccessApp />} />   (tenant realm, Reader role)
+ * and menu.
  */
 export function AppRoutes() {
   return (
@@ -22,8 +24,8 @@ export function AppRoutes() {
       <Routes>
         <Route path="/system/*" element={<SystemApp />} />
         <Route path="/adminaccess/*" element={<AdminApp />} />
+        <Route path="/webaccess/*" element={<WebAccessApp />} />
         <Route path="/gateway/*" element={<GatewayApp />} />
-        {/* /webaccess/* goes here. */}
         <Route path="*" element={<Navigate to="/adminaccess" replace />} />
       </Routes>
     </Suspense>

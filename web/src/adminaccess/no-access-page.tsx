@@ -21,9 +21,10 @@ export function NoAccessPage() {
             {t('noAccess.title')}
           </Title>
           <Text>{t('noAccess.description', { login: session.user.login })}</Text>
-          {session.roles.includes('reader') && (
-            // No link: Web Access is not there yet, and /webaccess would lead back here.
-            <Text size="sm">{t('noAccess.webAccessHint', { face: t('faces.webaccess') })}</Text>
+          {(session.roles.includes('reader') || session.roles.includes('compliance')) && (
+            <Button component="a" href="/webaccess" variant="light">
+              {t('noAccess.webAccessHint', { face: t('faces.webaccess') })}
+            </Button>
           )}
           {signOut.error && <ErrorAlert error={signOut.error} />}
           <Button onClick={() => signOut.mutate()} loading={signOut.isPending} autoFocus>

@@ -1,4 +1,15 @@
-import { AppShell, Badge, Burger, Button, Group, Menu, NavLink, ScrollArea, Text } from '@mantine/core';
+import {
+  AppShell,
+  Badge,
+  Burger,
+  Button,
+  Group,
+  Menu,
+  NavLink,
+  ScrollArea,
+  Text,
+  type AppShellProps,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconArchive,
@@ -27,11 +38,21 @@ interface AppLayoutProps {
   sections: readonly NavSection[];
   /** The menu under the user's name; by default password, two-factor authentication and sign out. */
   userMenu?: ReactNode;
+  /**
+   * More of the left side, below the sections (e.g. Web Access's folder tree); `closeNav` closes the
+   * menu on small screens, for links that lead away.
+   */
+  navbar?: (closeNav: () => void) => ReactNode;
+  /** The left side's width in pixels (default 260). */
+  navbarWidth?: number;
+  /** The page's padding (default "lg"). */
+  padding?: AppShellProps['padding'];
   children: ReactNode;
 }
 
 /** Header (product, face, tenant, language, user menu), left main menu and the page. */
-export function AppLayout({ faceName, base, sections, userMenu, children }: AppLayoutProps) {
+export function AppLayout(props: AppLayoutProps) {
+  const { faceName, base, sections, userMenu, navbar, navbarWidth = 260, padding = 'lg', children } = props;
   const { t } = useTranslation();
   const session = useCurrentSession();
   const location = useLocation();
@@ -57,8 +78,8 @@ export function AppLayout({ faceName, base, sections, userMenu, children }: AppL
   return (
     <AppShell
       header={{ height: 60 }}
-      navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
-      padding="lg"
+      navbar={{ width: navbarWidth, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
+      padding={padding}
     >
       <a href="#main-content" className="pv-skip-link">
         {t('layout.skipToContent')}
@@ -119,6 +140,7 @@ export function AppLayout({ faceName, base, sections, userMenu, children }: AppL
               />
             );
           })}
+          {navbar?.(closeNav)}
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main id="main-content" tabIndex={-1} ref={mainRef}>
