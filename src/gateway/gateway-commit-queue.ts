@@ -33,7 +33,7 @@ export interface GatewayCommitQueueOptions {
 /**
  * Group commit for intake. Deliveries whose copies are encrypted wait here; one group at a time is
  * checked (each mailbox still has the key its copy is for), then placed: appended to the mailboxes'
- * segments with one write and one fdatasync per mailbox, off the event loop. Then the deliveries are
+ * segments with one O_DSYNC write (write + fdatasync) per mailbox, off the event loop. Then the deliveries are
  * durable and 250 may be said. What arrives while a group is on its way forms the next, so under
  * load many messages share each fsync and alone a message waits for nothing.
  *
@@ -66,8 +66,8 @@ export class GatewayCommitQueue {
     private readonly onStale: (mailboxIds: number[]) => void = () => undefined,
     private readonly options: GatewayCommitQueueOptions = {},
   ) {
-    this.recordDelayMs = options.recordDelayMs ?? 50;
-    this.recordBatch = options.recordBatch ?? 1000;
+    this.recordDelayMs = options.recordDelayMs ?? 200;
+    this.recordBatch = options.recordBatch ?? 2000;
   }
 
   /** Resolves once the delivery's bytes are durable (its rows follow): then 250 may be said. */
