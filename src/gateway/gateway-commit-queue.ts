@@ -2,6 +2,12 @@ import { ConflictError } from '../core/errors.js';
 import type { GatewayMessageStore, SealedMessage } from './gateway-message-store.js';
 import type { GatewayRepository, NewGatewayMessage, SegmentMark } from './gateway.repository.js';
 
+/**
+ * Groups written at the same time: a message that becomes ready while one group is on its way to
+ * the disk need not wait for it to land before its own write starts.
+ */
+const MAX_GROUPS_UNDER_WAY = 2;
+
 /** A mailbox was deleted or got a new key while a message for it was being encrypted: retry. */
 export class StaleMailboxError extends ConflictError {
   override name = 'StaleMailboxError';
@@ -31,8 +37,8 @@ export interface GatewayCommitQueueOptions {
 }
 
 /**
- * Group commit for intake. Deliveries whose copies are encrypted wait here; one group at a time is
- * checked (each mailbox still has the key its copy is for), then placed: appended to the mailboxes'
+ * Group commit for intake. Deliveries whose copies are encrypted wait here; a group (up to two at a
+ * time, each in its own range of the segment) is checked (each mailbox still has the key its copy is for), then placed: appended to the mailboxes'
  * segments with one O_DSYNC write (write + fdatasync) per mailbox, off the event loop. Then the deliveries are
  * durable and 250 may be said. What arrives while a group is on its way forms the next, so under
  * load many messages share each fsync and alone a message waits for nothing.
@@ -48,6 +54,9 @@ export class GatewayCommitQueue {
   private pending: Pending[] = [];
   private chores: Array<() => Promise<void>> = [];
   private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wake: (() => void) | null = null;
+  private recording: Promise<void> | null = null;
   private unrecorded: NewGatewayMessage[] = [];
   private marks = new Map<string, SegmentMark>();
   private recordTimer: NodeJS.Timeout | null = null;
@@ -75,6 +84,7 @@ export class GatewayCommitQueue {
     return new Promise((resolve, reject) => {
       this.pending.push({ delivery, resolve, reject });
       if (!this.running) void this.drain();
+      else this.wake?.();
     });
   }
 
@@ -96,21 +106,39 @@ export class GatewayCommitQueue {
     return new Promise((resolve, reject) => {
       this.chores.push(() => run().then(resolve, reject));
       if (!this.running) void this.drain();
+      else this.wake?.();
     });
   }
 
   private async drain(): Promise<void> {
     this.running = true;
     try {
-      while (this.pending.length > 0 || this.chores.length > 0) {
-        const chores = this.chores;
-        this.chores = [];
-        for (const chore of chores) await chore();
-        const batch = this.pending;
-        this.pending = [];
-        if (batch.length > 0) await this.commitGroup(batch);
+      for (;;) {
+        if (this.chores.length > 0) {
+          // Chores see no group under way.
+          await Promise.all(this.inFlight);
+          const chores = this.chores;
+          this.chores = [];
+          for (const chore of chores) await chore();
+          continue;
+        }
+        if (this.pending.length > 0 && this.inFlight.size < MAX_GROUPS_UNDER_WAY) {
+          const batch = this.pending;
+          this.pending = [];
+          const group: Promise<void> = this.commitGroup(batch).finally(() => this.inFlight.delete(group));
+          this.inFlight.add(group);
+          continue;
+        }
+        if (this.inFlight.size === 0) {
+          // Segment upkeep only when nothing is being written: a retired segment may still have a
+          // group on its way, whose rows its emptiness depends on.
+          await this.closeRetired();
+          if (this.pending.length > 0 || this.chores.length > 0) continue;
+          break;
+        }
+        await Promise.race([...this.inFlight, new Promise<void>((wake) => (this.wake = wake))]);
+        this.wake = null;
         if (this.unrecorded.length >= this.recordBatch) await this.record().catch(() => undefined);
-        await this.closeRetired();
       }
     } finally {
       this.running = false;
@@ -128,7 +156,13 @@ export class GatewayCommitQueue {
   }
 
   private async record(): Promise<void> {
+    while (this.recording) await this.recording;
     if (this.unrecorded.length === 0 && this.marks.size === 0) return;
+    this.recording = this.recordNow().finally(() => (this.recording = null));
+    return this.recording;
+  }
+
+  private async recordNow(): Promise<void> {
     const rows = this.unrecorded;
     const marks = [...this.marks.values()];
     this.unrecorded = [];

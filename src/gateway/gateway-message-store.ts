@@ -149,7 +149,10 @@ interface ActiveSegment {
   /** Hex of the public key its messages were encrypted for: a new key (a reset) starts a new segment. */
   key: string;
   handle: FileHandle;
+  /** Bytes handed out: groups still being written hold their ranges below it. */
   size: number;
+  /** Groups being written to it now. */
+  writing: number;
 }
 
 /** What the database says is stored, for start-up recovery. */
@@ -202,6 +205,7 @@ export class GatewayMessageStore {
   private readonly segmentBytes: number;
   private readonly spillBytes: number;
   private readonly active = new Map<number, ActiveSegment>();
+  private readonly creating = new Map<number, Promise<ActiveSegment>>();
   private retired: RetiredSegment[] = [];
 
   constructor(
@@ -365,25 +369,31 @@ export class GatewayMessageStore {
           try {
             const { segment, created } = await this.activeSegment(mailboxId, key);
             if (created) folders.add(this.mailboxDir(mailboxId));
+            // The group's range is taken before the write, so that another group can be written
+            // beside it (GatewayCommitQueue keeps two under way).
             const offsets: number[] = [];
-            let position = segment.size;
+            const start = segment.size;
+            let position = start;
             const chunks: Buffer[] = [];
             for (const i of group) {
               offsets.push(position);
               position += FRAME_HEADER_SIZE + messages[i]!.storedSize;
               chunks.push(...messages[i]!.frame!);
             }
+            segment.size = position;
+            segment.writing += 1;
             try {
               await this.options.beforeWrite?.(this.segmentPath(mailboxId, segment.name));
               // The segment is open with O_DSYNC: each write returns once its bytes are on the disk
               // (write and fdatasync in one call, so one trip through libuv's thread pool).
-              await writeFully(segment.handle, Buffer.concat(chunks), segment.size);
+              await writeFully(segment.handle, Buffer.concat(chunks), start);
             } catch (error) {
               // What reached the file is bytes no row points to; append no more to this segment.
-              await this.retire(mailboxId);
+              await this.retire(mailboxId, segment);
               throw error;
+            } finally {
+              segment.writing -= 1;
             }
-            segment.size = position;
             group.forEach((i, n) => {
               results[i] = {
                 ok: true,
@@ -428,27 +438,41 @@ export class GatewayMessageStore {
   ): Promise<{ segment: ActiveSegment; created: boolean }> {
     const current = this.active.get(mailboxId);
     if (current && current.key === key) return { segment: current, created: false };
-    if (current) await this.retire(mailboxId);
-    const dir = this.mailboxDir(mailboxId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const name = newSegmentName();
-    const handle = await open(
-      this.segmentPath(mailboxId, name),
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC,
-      0o600,
-    );
-    const segment: ActiveSegment = { mailboxId, name, key, handle, size: 0 };
-    this.active.set(mailboxId, segment);
-    return { segment, created: true };
+    const pending = this.creating.get(mailboxId);
+    if (pending) {
+      const segment = await pending;
+      if (segment.key === key && this.active.get(mailboxId) === segment) return { segment, created: true };
+      return this.activeSegment(mailboxId, key);
+    }
+    const creation = (async () => {
+      if (current) await this.retire(mailboxId, current);
+      const dir = this.mailboxDir(mailboxId);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const name = newSegmentName();
+      const handle = await open(
+        this.segmentPath(mailboxId, name),
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC,
+        0o600,
+      );
+      const segment: ActiveSegment = { mailboxId, name, key, handle, size: 0, writing: 0 };
+      this.active.set(mailboxId, segment);
+      return segment;
+    })();
+    this.creating.set(mailboxId, creation);
+    try {
+      return { segment: await creation, created: true };
+    } finally {
+      this.creating.delete(mailboxId);
+    }
   }
 
   /**
    * Stops appending to the mailbox's active segment (if any). Its row must then be closed and, if it
    * holds no message, the file removed: see `takeRetired`. Only between groups (GatewayCommitQueue).
    */
-  async retire(mailboxId: number): Promise<void> {
+  async retire(mailboxId: number, only?: ActiveSegment): Promise<void> {
     const segment = this.active.get(mailboxId);
-    if (!segment) return;
+    if (!segment || (only && segment !== only)) return;
     this.active.delete(mailboxId);
     this.retired.push({ mailboxId, name: segment.name });
     await segment.handle.close().catch(() => undefined);
@@ -457,7 +481,7 @@ export class GatewayMessageStore {
   /** Retires every segment that reached its size: call after the group's rows are committed. */
   async retireFull(): Promise<void> {
     for (const segment of [...this.active.values()])
-      if (segment.size >= this.segmentBytes) await this.retire(segment.mailboxId);
+      if (segment.size >= this.segmentBytes && segment.writing === 0) await this.retire(segment.mailboxId);
   }
 
   /** Segments retired since the last call. */
