@@ -177,8 +177,10 @@ function openGateway(
     store,
     keys,
     cleanup: async () => {
+      await service.flushIntake();
       const report = await store.recover(await repository.closeSegmentsAndFindStored());
-      if (report.emptySegments.length > 0) await repository.deleteEmptySegments(report.emptySegments);
+      if (report.recovered.length > 0) await repository.recordRecovered(report.recovered);
+      if (report.goneSegments.length > 0) await repository.deleteSegmentRows(report.goneSegments);
       return report;
     },
   };
@@ -534,6 +536,7 @@ export async function openApp(
       await sending.outgoing.stop();
       await journalIntake.stop();
       await gateway.keys.close();
+      await gateway.service.flushIntake().catch(() => undefined);
       await gateway.store.close();
       await preparer.close();
       await database.db.destroy();

@@ -59,10 +59,15 @@ export async function startGateway(app: App): Promise<RunningGateway> {
   const { gatewaySmtp, gatewayPop3, gatewayPop3s, gateway } = app.config;
   if (gatewaySmtp.port === 0 && gatewayPop3.port === 0 && gatewayPop3s.port === 0)
     return { smtp: null, pop3: null, pop3s: null, close: async () => {} };
-  const { problems, emptySegments, ...cleaned } = await app.gateway.cleanup();
-  if (cleaned.removedFiles + cleaned.removedFolders + cleaned.truncatedSegments > 0)
+  const { problems, goneSegments, recovered, ...cleaned } = await app.gateway.cleanup();
+  if (recovered.length > 0)
     app.logger.info(
-      { ...cleaned, emptySegments: emptySegments.length },
+      { messages: recovered.length },
+      'gateway: recorded messages an interrupted run had stored but not yet recorded',
+    );
+  if (cleaned.removedFiles + cleaned.removedFolders + cleaned.truncatedSegments + goneSegments.length > 0)
+    app.logger.info(
+      { ...cleaned, goneSegments: goneSegments.length },
       'gateway: removed what an interrupted run left (never acknowledged, or deleted)',
     );
   for (const problem of problems) app.logger.warn(`gateway: ${problem}`);

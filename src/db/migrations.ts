@@ -748,15 +748,18 @@ const migrations: Record<string, Migration> = {
   '0013_gateway_segments': {
     async up(db: Kysely<unknown>) {
       // Gateway intake appends each group of messages to a mailbox's segment file with one
-      // fdatasync (decision 0012). A segment is open while one process appends to it; a closed
-      // segment whose messages are all deleted is removed.
+      // fdatasync (decision 0012), and records them here behind the 250. A segment is open while
+      // one process appends to it; a closed segment whose messages are all deleted is removed.
       await db.schema
         .createTable('gateway_segments')
         .addColumn('mailbox_id', 'integer', (c) =>
           c.notNull().references('gateway_mailboxes.id').onDelete('cascade'),
         )
         .addColumn('name', 'text', (c) => c.notNull())
+        // 1 while a process appends to it, 0 once closed, -1 while its file is being removed.
         .addColumn('open', 'integer', (c) => c.notNull())
+        // Where its last recorded frame ends: frames after it are recovered at start-up.
+        .addColumn('recorded_end', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('gateway_segments_pk', ['mailbox_id', 'name'])
         .execute();

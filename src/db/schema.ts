@@ -640,7 +640,7 @@ export interface GatewayMessagesTable {
   received_at: number;
   /**
    * The segment file `<dataDir>/gateway/<mailbox_id>/<segment>.pvgs` holding the encrypted bytes at
-   * segment_offset; null for a message stored as a file of its own, `<uid>.pvgm`.
+   * segment_offset (inside their frame); null for a message stored as a file of its own, `<uid>.pvgm`.
    */
   segment: ColumnType<string | null, string | null | undefined, never>;
   segment_offset: ColumnType<number | null, number | null | undefined, never>;
@@ -650,7 +650,10 @@ export interface GatewayMessagesTable {
 export interface GatewaySegmentsTable {
   mailbox_id: number;
   name: string;
+  /** 1 while a process appends to it, 0 once closed, -1 while its file is being removed. */
   open: number;
+  /** Where its last recorded frame ends; start-up recovers the whole frames after it. */
+  recorded_end: ColumnType<number, number | undefined, number>;
   created_at: number;
 }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { fsyncDirectory, writeFully } from '../core/durable-file.js';
 import { MessageEncryptor } from './gateway-crypto.js';
 
@@ -23,6 +24,59 @@ export function newMessageUid(): string {
   return randomBase32(24);
 }
 
+/**
+ * Each message in a segment is a frame (integers big-endian):
+ *
+ *   offset  size  field
+ *   0       4     magic "PVGF"
+ *   4       4     length of the encrypted message
+ *   8       4     CRC-32 of the encrypted message followed by bytes 12..60
+ *   12      24    uid (ASCII)
+ *   36      8     octets as received (plaintext size)
+ *   44      8     received at (ms since the epoch)
+ *   52      8     first 8 bytes of the public key it is encrypted for
+ *   60      ...   the encrypted message (PVGM)
+ *
+ * A row points at the encrypted message; the frame lets start-up recover messages whose rows were
+ * not written yet (they are recorded behind the 250) and tells a torn tail from a whole frame.
+ */
+const FRAME_MAGIC = Buffer.from('PVGF', 'latin1');
+export const FRAME_HEADER_SIZE = 60;
+const KEY_PREFIX = 8;
+
+function frameHeader(
+  uid: string,
+  size: number,
+  receivedAt: number,
+  publicKey: Uint8Array,
+  dataLength: number,
+  dataCrc: number,
+): Buffer {
+  const header = Buffer.alloc(FRAME_HEADER_SIZE);
+  FRAME_MAGIC.copy(header, 0);
+  header.writeUInt32BE(dataLength, 4);
+  header.write(uid, 12, 24, 'latin1');
+  header.writeDoubleBE(size, 36);
+  header.writeDoubleBE(receivedAt, 44);
+  Buffer.from(publicKey).copy(header, 52, 0, KEY_PREFIX);
+  header.writeUInt32BE(crc32(header.subarray(12), dataCrc), 8);
+  return header;
+}
+
+/** A whole frame found by recovery. */
+export interface RecoveredFrame {
+  mailboxId: number;
+  segment: string;
+  uid: string;
+  size: number;
+  receivedAt: number;
+  /** Hex of the first bytes of the public key it is encrypted for. */
+  keyPrefix: string;
+  /** Where its encrypted message starts, and its length. */
+  offset: number;
+  storedSize: number;
+}
+
 /** Segment names sort by creation time; the random part keeps two processes' names apart. */
 function newSegmentName(): string {
   return `${Date.now().toString().padStart(15, '0')}-${randomBase32(10)}`;
@@ -38,9 +92,13 @@ export interface SealedMessage {
   readonly mailboxId: number;
   /** The public key it is encrypted for; the commit checks it is still the mailbox's. */
   readonly publicKey: Uint8Array;
+  /** Octets as received. */
+  readonly size: number;
+  readonly receivedAt: number;
+  /** Length of the encrypted message (without its frame header). */
   readonly storedSize: number;
-  /** The encrypted bytes, when small. */
-  readonly chunks: readonly Buffer[] | null;
+  /** The whole frame (header and encrypted bytes), when small. */
+  readonly frame: readonly Buffer[] | null;
   /** The segment of its own, when large. */
   readonly spilledSegment: string | null;
 }
@@ -50,7 +108,7 @@ export interface EncryptedMessageWriter {
   readonly uid: string;
   write(plain: Uint8Array): Promise<void>;
   /** Encrypts the rest. A spilled message is then durable in its own segment (but not yet listed). */
-  finish(): Promise<SealedMessage>;
+  finish(receivedAt: number): Promise<SealedMessage>;
   /** Removes what was written (idempotent; also after a failed write or a finished, unrecorded message). */
   abort(): Promise<void>;
 }
@@ -58,7 +116,10 @@ export interface EncryptedMessageWriter {
 /** Where a placed message's bytes are. */
 export interface Placement {
   segment: string;
+  /** Where the encrypted message starts (after its frame header). */
   offset: number;
+  /** Where its frame ends. */
+  end: number;
   /** The segment was created for this group (its row is inserted with the messages'). */
   newSegment: boolean;
   /** Spilled messages' segments are closed from the start: nothing is appended to them. */
@@ -88,14 +149,23 @@ interface ActiveSegment {
   /** Hex of the public key its messages were encrypted for: a new key (a reset) starts a new segment. */
   key: string;
   handle: FileHandle;
+  /** Bytes handed out: groups still being written hold their ranges below it. */
   size: number;
+  /** Groups being written to it now. */
+  writing: number;
 }
 
 /** What the database says is stored, for start-up recovery. */
 export interface StoredState {
   mailboxIds: ReadonlySet<number>;
-  /** Per mailbox: segment name → the end of its last recorded message (0: none). */
-  segments: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  /**
+   * Per mailbox: segment name → where its last recorded frame ends, whether it is being removed
+   * (its messages are all deleted), and whether any message of it is left.
+   */
+  segments: ReadonlyMap<
+    number,
+    ReadonlyMap<string, { recordedEnd: number; removing: boolean; used: boolean }>
+  >;
   /** Per mailbox: uids of messages stored as files of their own. */
   legacy: ReadonlyMap<number, ReadonlySet<string>>;
 }
@@ -103,11 +173,13 @@ export interface StoredState {
 export interface RecoveryReport {
   removedFiles: number;
   removedFolders: number;
-  /** Segments cut back to their last recorded message (bytes of a group whose rows never committed). */
+  /** Whole frames after the recorded ones: acknowledged (or nearly) before a crash; to be recorded. */
+  recovered: RecoveredFrame[];
+  /** Segments cut back to their last whole frame (a torn append: never acknowledged). */
   truncatedSegments: number;
   truncatedBytes: number;
-  /** Segment rows without messages: the caller deletes them. */
-  emptySegments: Array<{ mailboxId: number; name: string }>;
+  /** Segment rows whose file is gone now (removed, or nothing in it): the caller deletes them. */
+  goneSegments: Array<{ mailboxId: number; name: string }>;
   /** Recorded segments whose file is missing or shorter than recorded (damage: reported, not hidden). */
   problems: string[];
 }
@@ -118,8 +190,8 @@ export interface RecoveryReport {
  *
  * Messages are appended to the mailbox's active **segment** (`<name>.pvgs`): every message that is
  * ready while one group is on its way to the disk goes into the next group, and a group costs one
- * write and one fdatasync per mailbox (plus a folder fsync when a segment is created), all in libuv's
- * thread pool. The database rows, written by the same group's transaction after the sync, say where
+ * synchronous-data write per mailbox (O_DSYNC: write and fdatasync in one call; plus a folder fsync
+ * when a segment is created), all in libuv's thread pool. The database rows, written by the same group's transaction after the sync, say where
  * each message is: (segment, offset, stored size). Bytes no row points to (a crash before the commit,
  * a failed group) are never served; start-up cuts them off a segment's end. A message larger than
  * `spillBytes` encrypted is written, as it streams, to a segment of its own (temp file, fdatasync,
@@ -133,6 +205,7 @@ export class GatewayMessageStore {
   private readonly segmentBytes: number;
   private readonly spillBytes: number;
   private readonly active = new Map<number, ActiveSegment>();
+  private readonly creating = new Map<number, Promise<ActiveSegment>>();
   private retired: RetiredSegment[] = [];
 
   constructor(
@@ -164,6 +237,9 @@ export class GatewayMessageStore {
     const spillBytes = this.spillBytes;
     let held: Buffer[] = [];
     let heldBytes = 0;
+    let plainBytes = 0;
+    let dataCrc = 0;
+    // A spilled message's encrypted bytes go after room for its frame header, written at finish.
     let spill: { name: string; temp: string; handle: FileHandle; position: number } | null = null;
     let state: 'writing' | 'finished' | 'aborted' = 'writing';
 
@@ -174,6 +250,7 @@ export class GatewayMessageStore {
       }
     };
     const take = async (chunks: Buffer[]) => {
+      for (const chunk of chunks) dataCrc = crc32(chunk, dataCrc);
       if (spill) return toSpill(chunks);
       for (const chunk of chunks) {
         held.push(chunk);
@@ -184,7 +261,7 @@ export class GatewayMessageStore {
       const name = newSegmentName();
       const temp = join(dir, `${TEMP_PREFIX}${name}${SEGMENT_SUFFIX}`);
       await beforeWrite?.(temp);
-      spill = { name, temp, handle: await open(temp, 'wx', 0o600), position: 0 };
+      spill = { name, temp, handle: await open(temp, 'wx', 0o600), position: FRAME_HEADER_SIZE };
       const pending = held;
       held = [];
       heldBytes = 0;
@@ -195,14 +272,29 @@ export class GatewayMessageStore {
       uid,
       write: async (plain) => {
         if (state !== 'writing') throw new Error('the message writer has finished');
+        plainBytes += plain.byteLength;
         await take(encryptor.push(plain));
       },
-      finish: async () => {
+      finish: async (receivedAt) => {
         if (state !== 'writing') throw new Error('the message writer has finished');
         await take(encryptor.finish());
         state = 'finished';
-        if (!spill)
-          return { uid, mailboxId, publicKey, storedSize: heldBytes, chunks: held, spilledSegment: null };
+        if (!spill) {
+          const header = frameHeader(uid, plainBytes, receivedAt, publicKey, heldBytes, dataCrc);
+          return {
+            uid,
+            mailboxId,
+            publicKey,
+            size: plainBytes,
+            receivedAt,
+            storedSize: heldBytes,
+            frame: [header, ...held],
+            spilledSegment: null,
+          };
+        }
+        const storedSize = spill.position - FRAME_HEADER_SIZE;
+        const header = frameHeader(uid, plainBytes, receivedAt, publicKey, storedSize, dataCrc);
+        await writeFully(spill.handle, header, 0);
         // fdatasync also writes the size a new file needs to be read back; it skips only times.
         await spill.handle.datasync();
         await spill.handle.close();
@@ -211,8 +303,10 @@ export class GatewayMessageStore {
           uid,
           mailboxId,
           publicKey,
-          storedSize: spill.position,
-          chunks: null,
+          size: plainBytes,
+          receivedAt,
+          storedSize,
+          frame: null,
           spilledSegment: spill.name,
         };
       },
@@ -225,7 +319,7 @@ export class GatewayMessageStore {
           await spill.handle.close().catch(() => undefined);
           await unlink(spill.temp).catch(() => undefined);
         } else {
-          // Finished and renamed, but no row will point at it.
+          // Finished and renamed, but it will not be acknowledged: no frame of it may be recovered.
           await unlink(this.segmentPath(mailboxId, spill.name)).catch(() => undefined);
         }
       },
@@ -234,7 +328,7 @@ export class GatewayMessageStore {
 
   /**
    * Makes a group of finished messages durable: per mailbox, the in-memory ones are appended to its
-   * active segment with one write and one fdatasync (mailboxes in parallel); folders where a segment
+   * active segment with one O_DSYNC write (mailboxes in parallel); folders where a segment
    * appeared (a new active segment, a spilled message's rename) are fsynced once each. Resolves with
    * each message's place, or its error; only then may their rows be committed. One call at a time
    * (GatewayCommitQueue).
@@ -247,7 +341,13 @@ export class GatewayMessageStore {
       if (m.spilledSegment) {
         results[i] = {
           ok: true,
-          placement: { segment: m.spilledSegment, offset: 0, newSegment: true, open: false },
+          placement: {
+            segment: m.spilledSegment,
+            offset: FRAME_HEADER_SIZE,
+            end: FRAME_HEADER_SIZE + m.storedSize,
+            newSegment: true,
+            open: false,
+          },
         };
         folders.add(this.mailboxDir(m.mailboxId));
         return;
@@ -269,28 +369,41 @@ export class GatewayMessageStore {
           try {
             const { segment, created } = await this.activeSegment(mailboxId, key);
             if (created) folders.add(this.mailboxDir(mailboxId));
+            // The group's range is taken before the write, so that another group can be written
+            // beside it (GatewayCommitQueue keeps two under way).
             const offsets: number[] = [];
-            let position = segment.size;
+            const start = segment.size;
+            let position = start;
             const chunks: Buffer[] = [];
             for (const i of group) {
               offsets.push(position);
-              position += messages[i]!.storedSize;
-              chunks.push(...messages[i]!.chunks!);
-            }
-            try {
-              await this.options.beforeWrite?.(this.segmentPath(mailboxId, segment.name));
-              await writeFully(segment.handle, Buffer.concat(chunks), segment.size);
-              await segment.handle.datasync();
-            } catch (error) {
-              // What reached the file is bytes no row points to; append no more to this segment.
-              await this.retire(mailboxId);
-              throw error;
+              position += FRAME_HEADER_SIZE + messages[i]!.storedSize;
+              chunks.push(...messages[i]!.frame!);
             }
             segment.size = position;
+            segment.writing += 1;
+            try {
+              await this.options.beforeWrite?.(this.segmentPath(mailboxId, segment.name));
+              // The segment is open with O_DSYNC: each write returns once its bytes are on the disk
+              // (write and fdatasync in one call, so one trip through libuv's thread pool).
+              await writeFully(segment.handle, Buffer.concat(chunks), start);
+            } catch (error) {
+              // What reached the file is bytes no row points to; append no more to this segment.
+              await this.retire(mailboxId, segment);
+              throw error;
+            } finally {
+              segment.writing -= 1;
+            }
             group.forEach((i, n) => {
               results[i] = {
                 ok: true,
-                placement: { segment: segment.name, offset: offsets[n]!, newSegment: created, open: true },
+                placement: {
+                  segment: segment.name,
+                  offset: offsets[n]! + FRAME_HEADER_SIZE,
+                  end: offsets[n]! + FRAME_HEADER_SIZE + messages[i]!.storedSize,
+                  newSegment: created,
+                  open: true,
+                },
               };
             });
           } catch (error) {
@@ -325,23 +438,41 @@ export class GatewayMessageStore {
   ): Promise<{ segment: ActiveSegment; created: boolean }> {
     const current = this.active.get(mailboxId);
     if (current && current.key === key) return { segment: current, created: false };
-    if (current) await this.retire(mailboxId);
-    const dir = this.mailboxDir(mailboxId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const name = newSegmentName();
-    const handle = await open(this.segmentPath(mailboxId, name), 'wx', 0o600);
-    const segment: ActiveSegment = { mailboxId, name, key, handle, size: 0 };
-    this.active.set(mailboxId, segment);
-    return { segment, created: true };
+    const pending = this.creating.get(mailboxId);
+    if (pending) {
+      const segment = await pending;
+      if (segment.key === key && this.active.get(mailboxId) === segment) return { segment, created: true };
+      return this.activeSegment(mailboxId, key);
+    }
+    const creation = (async () => {
+      if (current) await this.retire(mailboxId, current);
+      const dir = this.mailboxDir(mailboxId);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const name = newSegmentName();
+      const handle = await open(
+        this.segmentPath(mailboxId, name),
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC,
+        0o600,
+      );
+      const segment: ActiveSegment = { mailboxId, name, key, handle, size: 0, writing: 0 };
+      this.active.set(mailboxId, segment);
+      return segment;
+    })();
+    this.creating.set(mailboxId, creation);
+    try {
+      return { segment: await creation, created: true };
+    } finally {
+      this.creating.delete(mailboxId);
+    }
   }
 
   /**
    * Stops appending to the mailbox's active segment (if any). Its row must then be closed and, if it
    * holds no message, the file removed: see `takeRetired`. Only between groups (GatewayCommitQueue).
    */
-  async retire(mailboxId: number): Promise<void> {
+  async retire(mailboxId: number, only?: ActiveSegment): Promise<void> {
     const segment = this.active.get(mailboxId);
-    if (!segment) return;
+    if (!segment || (only && segment !== only)) return;
     this.active.delete(mailboxId);
     this.retired.push({ mailboxId, name: segment.name });
     await segment.handle.close().catch(() => undefined);
@@ -350,7 +481,7 @@ export class GatewayMessageStore {
   /** Retires every segment that reached its size: call after the group's rows are committed. */
   async retireFull(): Promise<void> {
     for (const segment of [...this.active.values()])
-      if (segment.size >= this.segmentBytes) await this.retire(segment.mailboxId);
+      if (segment.size >= this.segmentBytes && segment.writing === 0) await this.retire(segment.mailboxId);
   }
 
   /** Segments retired since the last call. */
@@ -408,11 +539,12 @@ export class GatewayMessageStore {
   }
 
   /**
-   * Start-up recovery, when nothing else writes here: removes temp files (a crash mid-intake: never
-   * acknowledged), segments and message files no row refers to (a crash before their group's
-   * commit, or after a delete's commit), folders of mailboxes that are gone; cuts each segment back
-   * to the end of its last recorded message (a group whose rows never committed: never
-   * acknowledged, never served).
+   * Start-up recovery, when nothing else writes here. Removes temp files (a crash mid-intake: never
+   * acknowledged), segments being removed, message files no row refers to, folders of mailboxes that
+   * are gone. Reads each segment after its last recorded frame: whole frames are returned to be
+   * recorded (intake records behind the 250, so they may have been acknowledged); a torn tail after
+   * them is cut off. A segment without a row is read from its start the same way (created, or
+   * spilled, and acknowledged before its first record) and removed if it holds no whole frame.
    */
   async recover(state: StoredState): Promise<RecoveryReport> {
     // Every segment is closed now (the state was read after closing their rows).
@@ -421,9 +553,10 @@ export class GatewayMessageStore {
     const report: RecoveryReport = {
       removedFiles: 0,
       removedFolders: 0,
+      recovered: [],
       truncatedSegments: 0,
       truncatedBytes: 0,
-      emptySegments: [],
+      goneSegments: [],
       problems: [],
     };
     let folders: string[];
@@ -442,7 +575,7 @@ export class GatewayMessageStore {
         report.removedFolders += 1;
         continue;
       }
-      const segments = state.segments.get(mailboxId) ?? new Map<string, number>();
+      const segments = state.segments.get(mailboxId) ?? new Map();
       const legacy = state.legacy.get(mailboxId) ?? new Set<string>();
       let removedHere = 0;
       const seen = new Set<string>();
@@ -451,27 +584,15 @@ export class GatewayMessageStore {
         if (!name.startsWith('.') && name.endsWith(SEGMENT_SUFFIX)) {
           const segment = name.slice(0, -SEGMENT_SUFFIX.length);
           seen.add(segment);
-          const end = segments.get(segment);
-          if (end !== undefined && end > 0) {
-            const handle = await open(path, 'r+');
-            try {
-              const { size } = await handle.stat();
-              if (size > end) {
-                await handle.truncate(end);
-                await handle.datasync();
-                report.truncatedSegments += 1;
-                report.truncatedBytes += size - end;
-              } else if (size < end) {
-                report.problems.push(
-                  `gateway segment ${folder}/${name} holds ${size} bytes, its messages end at ${end}`,
-                );
-              }
-            } finally {
-              await handle.close();
-            }
-            continue;
+          const known = segments.get(segment);
+          if (known?.removing) {
+            report.goneSegments.push({ mailboxId, name: segment });
+          } else {
+            const recordedEnd = known?.recordedEnd ?? 0;
+            const found = await this.readFrames(mailboxId, segment, recordedEnd, report);
+            if (found > 0 || known?.used) continue;
+            if (known) report.goneSegments.push({ mailboxId, name: segment });
           }
-          if (end === 0) report.emptySegments.push({ mailboxId, name: segment });
         } else if (
           !name.startsWith('.') &&
           name.endsWith(LEGACY_SUFFIX) &&
@@ -484,13 +605,71 @@ export class GatewayMessageStore {
       }
       if (removedHere > 0) await fsyncDirectory(dir);
       report.removedFiles += removedHere;
-      for (const [segment, end] of segments) {
+      for (const [segment, known] of segments) {
         if (seen.has(segment)) continue;
-        if (end === 0) report.emptySegments.push({ mailboxId, name: segment });
-        else report.problems.push(`gateway segment ${folder}/${segment}${SEGMENT_SUFFIX} is missing`);
+        if (known.used)
+          report.problems.push(`gateway segment ${folder}/${segment}${SEGMENT_SUFFIX} is missing`);
+        else report.goneSegments.push({ mailboxId, name: segment });
       }
     }
     if (report.removedFolders > 0) await fsyncDirectory(this.root);
     return report;
+  }
+
+  /**
+   * The whole frames of a segment after `from` (into report.recovered), and the segment cut back to
+   * the last of them. Returns how many were found.
+   */
+  private async readFrames(
+    mailboxId: number,
+    segment: string,
+    from: number,
+    report: RecoveryReport,
+  ): Promise<number> {
+    const path = this.segmentPath(mailboxId, segment);
+    const handle = await open(path, 'r+');
+    try {
+      const { size } = await handle.stat();
+      if (size < from) {
+        report.problems.push(
+          `gateway segment ${mailboxId}/${segment} holds ${size} bytes, ${from} are recorded`,
+        );
+        return 0;
+      }
+      let offset = from;
+      let found = 0;
+      const header = Buffer.alloc(FRAME_HEADER_SIZE);
+      while (offset + FRAME_HEADER_SIZE <= size) {
+        await handle.read(header, 0, FRAME_HEADER_SIZE, offset);
+        if (!header.subarray(0, 4).equals(FRAME_MAGIC)) break;
+        const length = header.readUInt32BE(4);
+        if (offset + FRAME_HEADER_SIZE + length > size) break;
+        const data = Buffer.alloc(length);
+        await handle.read(data, 0, length, offset + FRAME_HEADER_SIZE);
+        if (crc32(header.subarray(12), crc32(data)) !== header.readUInt32BE(8)) break;
+        report.recovered.push({
+          mailboxId,
+          segment,
+          uid: header.toString('latin1', 12, 36),
+          size: header.readDoubleBE(36),
+          receivedAt: header.readDoubleBE(44),
+          keyPrefix: header.toString('hex', 52, 60),
+          offset: offset + FRAME_HEADER_SIZE,
+          storedSize: length,
+        });
+        found += 1;
+        offset += FRAME_HEADER_SIZE + length;
+      }
+      // (A segment with nothing whole from its start is removed by the caller instead.)
+      if (size > offset && (found > 0 || from > 0)) {
+        await handle.truncate(offset);
+        await handle.datasync();
+        report.truncatedSegments += 1;
+        report.truncatedBytes += size - offset;
+      }
+      return found;
+    } finally {
+      await handle.close();
+    }
   }
 }

@@ -7,7 +7,7 @@ import type {
   GatewayMessage,
   Database,
 } from '../db/schema.js';
-import type { StoredState } from './gateway-message-store.js';
+import type { RecoveredFrame, StoredState } from './gateway-message-store.js';
 import type { Insertable, Updateable } from 'kysely';
 
 /** A mailbox row with what its messages add up to. */
@@ -23,15 +23,22 @@ export interface GatewayMailboxSummary {
 export interface NewGatewayMessage {
   mailboxId: number;
   uid: string;
-  /** The public key the copy is encrypted for: recorded only if it is still the mailbox's. */
-  publicKey: Uint8Array;
+  /** Of the public key the copy is encrypted for. */
+  keyGeneration: number;
   size: number;
   storedSize: number;
   receivedAt: number;
   segment: string;
   segmentOffset: number;
-  /** Whether the segment still takes appends (false for a message in a segment of its own). */
-  segmentOpen: boolean;
+}
+
+/** How far a segment's frames are recorded (or were given up on), and whether it takes appends. */
+export interface SegmentMark {
+  mailboxId: number;
+  name: string;
+  end: number;
+  open: boolean;
+  createdAt: number;
 }
 
 /** Gateway mailboxes and their messages: installation-wide, so no tenant scoping. */
@@ -114,49 +121,50 @@ export class GatewayRepository {
     await this.db.deleteFrom('gateway_mailboxes').where('id', '=', id).execute();
   }
 
+  /** The current public key and generation of each mailbox that still exists. */
+  async currentKeys(ids: readonly number[]): Promise<Map<number, { publicKey: Buffer; generation: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('gateway_mailboxes')
+      .select(['id', 'public_key', 'key_generation'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.id, { publicKey: r.public_key, generation: r.key_generation }]));
+  }
+
   /**
-   * Records the copies of a group of deliveries, their bytes already durable, in one transaction
-   * (one fsync). A delivery is recorded whole or not at all: not when one of its mailboxes is gone
-   * or has a new public key since its copy was encrypted (a reset, perhaps by another process).
-   * Returns, per delivery, whether it was recorded.
+   * Records stored copies, their bytes already durable, and moves their segments' marks forward,
+   * in one transaction (one fsync). Copies and marks of mailboxes deleted meanwhile are dropped.
    */
-  async recordDeliveries(deliveries: ReadonlyArray<readonly NewGatewayMessage[]>): Promise<boolean[]> {
-    if (deliveries.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
-      const ids = [...new Set(deliveries.flatMap((d) => d.map((m) => m.mailboxId)))];
-      const mailboxes = new Map(
-        (
-          await trx
-            .selectFrom('gateway_mailboxes')
-            .select(['id', 'public_key', 'key_generation'])
-            .where('id', 'in', ids)
-            .execute()
-        ).map((m) => [m.id, m]),
+  async recordMessages(messages: readonly NewGatewayMessage[], marks: readonly SegmentMark[]): Promise<void> {
+    if (messages.length === 0 && marks.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const ids = [...new Set([...messages.map((m) => m.mailboxId), ...marks.map((m) => m.mailboxId)])];
+      const live = new Set(
+        (await trx.selectFrom('gateway_mailboxes').select('id').where('id', 'in', ids).execute()).map(
+          (m) => m.id,
+        ),
       );
-      const recorded = deliveries.map((d) =>
-        d.every((m) => {
-          const mailbox = mailboxes.get(m.mailboxId);
-          return mailbox !== undefined && Buffer.from(mailbox.public_key).equals(m.publicKey);
-        }),
-      );
-      const rows = deliveries.filter((_, i) => recorded[i]).flat();
-      if (rows.length === 0) return recorded;
-      const segments = new Map<
-        string,
-        { mailbox_id: number; name: string; open: number; created_at: number }
-      >();
-      for (const m of rows)
-        segments.set(`${m.mailboxId}/${m.segment}`, {
-          mailbox_id: m.mailboxId,
-          name: m.segment,
-          open: m.segmentOpen ? 1 : 0,
-          created_at: m.receivedAt,
-        });
-      await trx
-        .insertInto('gateway_segments')
-        .values([...segments.values()])
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      const liveMarks = marks.filter((m) => live.has(m.mailboxId));
+      for (let i = 0; i < liveMarks.length; i += 200)
+        await trx
+          .insertInto('gateway_segments')
+          .values(
+            liveMarks.slice(i, i + 200).map((m) => ({
+              mailbox_id: m.mailboxId,
+              name: m.name,
+              open: m.open ? 1 : 0,
+              recorded_end: m.end,
+              created_at: m.createdAt,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['mailbox_id', 'name']).doUpdateSet({
+              recorded_end: sql`max(recorded_end, excluded.recorded_end)`,
+            }),
+          )
+          .execute();
+      const rows = messages.filter((m) => live.has(m.mailboxId));
       for (let i = 0; i < rows.length; i += 200)
         await trx
           .insertInto('gateway_messages')
@@ -164,7 +172,7 @@ export class GatewayRepository {
             rows.slice(i, i + 200).map((m) => ({
               mailbox_id: m.mailboxId,
               uid: m.uid,
-              key_generation: mailboxes.get(m.mailboxId)!.key_generation,
+              key_generation: m.keyGeneration,
               size: m.size,
               stored_size: m.storedSize,
               received_at: m.receivedAt,
@@ -172,22 +180,22 @@ export class GatewayRepository {
               segment_offset: m.segmentOffset,
             })),
           )
+          .onConflict((oc) => oc.doNothing())
           .execute();
       const last = new Map<number, number>();
       for (const m of rows) last.set(m.mailboxId, Math.max(last.get(m.mailboxId) ?? 0, m.receivedAt));
       for (const [id, at] of last)
         await trx
           .updateTable('gateway_mailboxes')
-          .set({ last_received_at: at })
+          .set({ last_received_at: sql`max(coalesce(last_received_at, 0), ${at})` })
           .where('id', '=', id)
           .execute();
-      return recorded;
     });
   }
 
   /**
-   * Nothing is appended to this segment any more. True when none of its messages is left: its row
-   * is then gone too, and the caller removes the file.
+   * Nothing is appended to this segment any more. True when none of its messages is left: it is then
+   * marked as being removed, and the caller removes the file, then `forgetSegments`.
    */
   async closeSegment(mailboxId: number, name: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -210,12 +218,24 @@ export class GatewayRepository {
       .limit(1)
       .executeTakeFirst();
     if (left) return false;
+    // Kept until the file is gone: a segment without a row is read back (recovered) at start-up.
     await trx
-      .deleteFrom('gateway_segments')
+      .updateTable('gateway_segments')
+      .set({ open: -1 })
       .where('mailbox_id', '=', mailboxId)
       .where('name', '=', name)
       .execute();
     return true;
+  }
+
+  /** Rows of segments whose files are removed. */
+  async forgetSegments(mailboxId: number, names: readonly string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += 400)
+      await this.db
+        .deleteFrom('gateway_segments')
+        .where('mailbox_id', '=', mailboxId)
+        .where('name', 'in', names.slice(i, i + 400))
+        .execute();
   }
 
   /** The messages encrypted for `keyGeneration`, oldest first: a POP3 maildrop. */
@@ -241,7 +261,8 @@ export class GatewayRepository {
 
   /**
    * Deletes messages; returns what files can go now: closed segments none of whose messages is left
-   * (their rows deleted in the same transaction) and the messages stored as files of their own.
+   * (marked as being removed in the same transaction: `forgetSegments` once their files are gone)
+   * and the messages stored as files of their own.
    */
   async deleteMessages(
     mailboxId: number,
@@ -285,29 +306,38 @@ export class GatewayRepository {
 
   /**
    * For start-up recovery, when no process appends: every segment is closed, and what is stored —
-   * mailboxes, each segment with the end of its last message, messages in files of their own.
+   * mailboxes, segments with how far they are recorded, messages in files of their own.
    */
   async closeSegmentsAndFindStored(): Promise<StoredState> {
     await this.db.updateTable('gateway_segments').set({ open: 0 }).where('open', '=', 1).execute();
     const mailboxIds = new Set(
       (await this.db.selectFrom('gateway_mailboxes').select('id').execute()).map((m) => m.id),
     );
-    const segments = new Map<number, Map<string, number>>();
-    for (const s of await this.db.selectFrom('gateway_segments').select(['mailbox_id', 'name']).execute()) {
-      const map = segments.get(s.mailbox_id) ?? new Map<string, number>();
-      map.set(s.name, 0);
+    const used = new Set(
+      (
+        await this.db
+          .selectFrom('gateway_messages')
+          .select(['mailbox_id', 'segment'])
+          .where('segment', 'is not', null)
+          .distinct()
+          .execute()
+      ).map((r) => `${r.mailbox_id}/${r.segment}`),
+    );
+    const segments = new Map<
+      number,
+      Map<string, { recordedEnd: number; removing: boolean; used: boolean }>
+    >();
+    for (const s of await this.db
+      .selectFrom('gateway_segments')
+      .select(['mailbox_id', 'name', 'open', 'recorded_end'])
+      .execute()) {
+      const map = segments.get(s.mailbox_id) ?? new Map();
+      map.set(s.name, {
+        recordedEnd: s.recorded_end,
+        removing: s.open === -1,
+        used: used.has(`${s.mailbox_id}/${s.name}`),
+      });
       segments.set(s.mailbox_id, map);
-    }
-    const ends = await this.db
-      .selectFrom('gateway_messages')
-      .select(['mailbox_id', 'segment', sql<number>`max(segment_offset + stored_size)`.as('end')])
-      .where('segment', 'is not', null)
-      .groupBy(['mailbox_id', 'segment'])
-      .execute();
-    for (const e of ends) {
-      const map = segments.get(e.mailbox_id) ?? new Map<string, number>();
-      map.set(e.segment!, Number(e.end));
-      segments.set(e.mailbox_id, map);
     }
     const legacy = new Map<number, Set<string>>();
     for (const row of await this.db
@@ -322,10 +352,55 @@ export class GatewayRepository {
     return { mailboxIds, segments, legacy };
   }
 
-  /** Segment rows without messages (start-up recovery removed or found no file). */
-  async deleteEmptySegments(segments: ReadonlyArray<{ mailboxId: number; name: string }>): Promise<void> {
+  /** The public keys of all mailboxes, by id (start-up recovery: which key a recovered frame is for). */
+  async allKeys(): Promise<Map<number, { publicKey: Buffer; generation: number }>> {
+    const rows = await this.db
+      .selectFrom('gateway_mailboxes')
+      .select(['id', 'public_key', 'key_generation'])
+      .execute();
+    return new Map(rows.map((r) => [r.id, { publicKey: r.public_key, generation: r.key_generation }]));
+  }
+
+  /**
+   * Records frames that start-up found after their segments' recorded ends (acknowledged, perhaps,
+   * before a crash). One encrypted for a key the mailbox no longer has counts as unreadable
+   * (generation 0), as any message from before a reset without the password.
+   */
+  async recordRecovered(frames: readonly RecoveredFrame[]): Promise<void> {
+    const keys = await this.allKeys();
+    const marks = new Map<string, SegmentMark>();
+    const rows: NewGatewayMessage[] = [];
+    for (const f of frames) {
+      const key = keys.get(f.mailboxId);
+      if (!key) continue;
+      const current = key.publicKey.subarray(0, f.keyPrefix.length / 2).toString('hex') === f.keyPrefix;
+      rows.push({
+        mailboxId: f.mailboxId,
+        uid: f.uid,
+        keyGeneration: current ? key.generation : 0,
+        size: f.size,
+        storedSize: f.storedSize,
+        receivedAt: f.receivedAt,
+        segment: f.segment,
+        segmentOffset: f.offset,
+      });
+      const id = `${f.mailboxId}/${f.segment}`;
+      const end = f.offset + f.storedSize;
+      if ((marks.get(id)?.end ?? -1) < end)
+        marks.set(id, { mailboxId: f.mailboxId, name: f.segment, end, open: false, createdAt: f.receivedAt });
+    }
+    await this.recordMessages(rows, [...marks.values()]);
+  }
+
+  /** Segment rows whose files are gone (start-up recovery). */
+  async deleteSegmentRows(segments: ReadonlyArray<{ mailboxId: number; name: string }>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const s of segments) await this.dropIfEmpty(trx, s.mailboxId, s.name);
+      for (const s of segments)
+        await trx
+          .deleteFrom('gateway_segments')
+          .where('mailbox_id', '=', s.mailboxId)
+          .where('name', '=', s.name)
+          .execute();
     });
   }
 }

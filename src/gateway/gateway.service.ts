@@ -214,13 +214,20 @@ export class GatewayService {
     };
   }
 
+  /** Records what intake has acknowledged and not recorded yet (views, POP3, shutdown need it). */
+  flushIntake(): Promise<void> {
+    return this.commits.flush();
+  }
+
   async list(ctx: GatewayContext): Promise<GatewayMailboxView[]> {
     requireGatewayAdmin(ctx, 'Listing gateway mailboxes');
+    await this.flushIntake();
     return (await this.deps.repository.findSummaries()).map((s) => this.view(s));
   }
 
   async get(ctx: GatewayContext, id: number): Promise<GatewayMailboxView> {
     requireGatewayAdmin(ctx, 'Reading a gateway mailbox');
+    await this.flushIntake();
     const [summary] = await this.deps.repository.findSummaries(id);
     if (!summary) throw new NotFoundError(`gateway mailbox ${id} does not exist`);
     return this.view(summary);
@@ -403,6 +410,7 @@ export class GatewayService {
   async purgeUnreadable(ctx: GatewayContext, id: number): Promise<{ messages: number; bytes: number }> {
     requireGatewayAdmin(ctx, 'Purging unreadable gateway messages');
     const mailbox = await this.mailboxOrThrow(id);
+    await this.flushIntake();
     const rows = await this.deps.repository.findUnreadableMessages(id, mailbox.key_generation);
     await this.removeMessages(
       id,
@@ -423,6 +431,7 @@ export class GatewayService {
     if (ids.length === 0) return;
     const files = await this.deps.repository.deleteMessages(mailboxId, ids);
     await this.deps.store.removeFiles(mailboxId, files.segments, files.legacyUids);
+    await this.deps.repository.forgetSegments(mailboxId, files.segments);
     await this.commits.retire(mailboxId);
   }
 
@@ -447,8 +456,9 @@ export class GatewayService {
   /**
    * Stores one message for each mailbox, each its own copy encrypted for that mailbox's current
    * public key, as it streams in. Resolves once every copy is durable (appended to its mailbox's
-   * segment and fdatasync'ed, row committed; both shared with concurrent deliveries): only then may
-   * the sender be told 250. On any failure nothing is recorded.
+   * segment and fdatasync'ed, shared with concurrent deliveries): only then may the sender be told
+   * 250. The rows follow within GatewayCommitQueue's record delay (start-up recovers them from the
+   * segments after a crash). On any failure nothing is kept.
    */
   async deliver(
     mailboxIds: readonly number[],
@@ -465,8 +475,9 @@ export class GatewayService {
         size += chunk.byteLength;
         for (const writer of writers) await writer.write(chunk);
       }
-      const messages = await Promise.all(writers.map((writer) => writer.finish()));
-      await this.commits.commit({ messages, size, receivedAt: this.clock() });
+      const receivedAt = this.clock();
+      const messages = await Promise.all(writers.map((writer) => writer.finish(receivedAt)));
+      await this.commits.commit({ messages });
       return { size };
     } catch (error) {
       await Promise.all(writers.map((writer) => writer.abort()));
@@ -530,6 +541,8 @@ export class GatewayService {
   }
 
   private async maildrop(mailbox: GatewayMailbox, key: UnlockedMailboxKey): Promise<Maildrop> {
+    // Everything acknowledged so far is listed.
+    await this.flushIntake();
     const rows = await this.deps.repository.findReadableMessages(mailbox.id, mailbox.key_generation);
     const { store } = this.deps;
     let released = false;

@@ -9,12 +9,7 @@ import {
   RateLimitedError,
   UnauthenticatedError,
 } from '../../src/core/errors.js';
-import {
-  decryptMessage,
-  encryptMessage,
-  unlockPrivateKey,
-  WrongPasswordError,
-} from '../../src/gateway/gateway-crypto.js';
+import { decryptMessage, unlockPrivateKey, WrongPasswordError } from '../../src/gateway/gateway-crypto.js';
 import { MaildropInUseError, type Maildrop } from '../../src/gateway/gateway.service.js';
 import { openTempApp, tempDir } from '../support/temp-app.js';
 
@@ -279,55 +274,69 @@ describe('gateway mailboxes (service, store and database)', () => {
     writeFileSync(join(folder, 'norow.pvgm'), 'no row');
     writeFileSync(join(folder, '000000000000001-norowsegment.pvgs'), 'no row');
     writeFileSync(join(dir.path, 'gateway', '99999'), 'x');
+    await gateway().flushIntake();
     const cleaned = await app.gateway.cleanup();
     expect(cleaned).toMatchObject({ removedFiles: 3, truncatedSegments: 0, problems: [] });
     expect(readdirSync(folder)).toEqual(kept);
   });
 
-  it('serves after a crash only what was recorded: a synced message without its row, and a torn tail, are cut off', async () => {
+  it('recovers at start-up what was synced but not recorded, and cuts off a torn tail', async () => {
     const { mailbox, password } = await gateway().create(OPERATOR, { name: 'Recovered' });
-    const first = Buffer.from('Subject: first\r\n\r\nacknowledged\r\n');
+    const first = Buffer.from('Subject: first\r\n\r\nrecorded\r\n');
     await gateway().deliver([mailbox.id], pieces(first));
+    await gateway().flushIntake();
     const folder = join(dir.path, 'gateway', String(mailbox.id));
     const [segment] = readdirSync(folder);
-    const recordedSize = readFileSync(join(folder, segment!)).length;
-    // What a kill -9 between a group's fdatasync and its commit leaves: a whole message for the
-    // mailbox's key that no row points to, then the torn start of the next group.
+    // What a kill -9 after a group's fdatasync and before its rows are recorded leaves (the sender
+    // may have had its 250): a whole frame after the recorded end; then the torn start of the next
+    // group; and a new segment whose first group was never recorded.
     const publicKey = (await app.database.db
       .selectFrom('gateway_mailboxes')
       .select('public_key')
       .where('id', '=', mailbox.id)
       .executeTakeFirstOrThrow())!.public_key;
-    const unrecorded = encryptMessage(publicKey, Buffer.from('Subject: never acknowledged\r\n\r\n'));
-    appendFileSync(join(folder, segment!), Buffer.concat([unrecorded, Buffer.from('PVGM torn')]));
+    const frameOf = async (plain: Buffer) => {
+      const writer = app.gateway.store.createWriter(mailbox.id, publicKey);
+      await writer.write(plain);
+      return Buffer.concat((await writer.finish(Date.now())).frame!);
+    };
+    const synced = Buffer.from('Subject: synced\r\n\r\nnot recorded yet\r\n');
+    const torn = (await frameOf(Buffer.from('Subject: torn\r\n\r\nnever whole\r\n'))).subarray(0, 70);
+    appendFileSync(join(folder, segment!), Buffer.concat([await frameOf(synced), torn]));
+    const unrecordedSegment = '000000000000002-unrecorded.pvgs';
+    const inNewSegment = Buffer.from('Subject: new segment\r\n\r\nits first group\r\n');
+    writeFileSync(join(folder, unrecordedSegment), await frameOf(inNewSegment));
+    const sizeBefore = readFileSync(join(folder, segment!)).length;
 
     const cleaned = await app.gateway.cleanup();
-    expect(cleaned).toMatchObject({
-      truncatedSegments: 1,
-      truncatedBytes: unrecorded.length + 9,
-      problems: [],
-    });
-    expect(readFileSync(join(folder, segment!)).length).toBe(recordedSize);
+    expect(cleaned).toMatchObject({ truncatedSegments: 1, truncatedBytes: 70, problems: [] });
+    expect(cleaned.recovered).toHaveLength(2);
+    expect(readFileSync(join(folder, segment!)).length).toBe(sizeBefore - 70);
     const maildrop = await gateway().openMaildrop(mailbox.address, password, '127.0.0.5');
     try {
-      expect(maildrop.messages).toHaveLength(1);
-      expect((await readAll(maildrop, 0)).equals(first)).toBe(true);
+      const got = await Promise.all(maildrop.messages.map((_, i) => readAll(maildrop, i)));
+      expect(got.map((b) => b.toString()).sort()).toEqual(
+        [first, synced, inNewSegment].map((b) => b.toString()).sort(),
+      );
     } finally {
       maildrop.release();
     }
-    // Intake goes on in a new segment after recovery.
+    // Recovered once: a second start finds nothing more.
+    expect((await app.gateway.cleanup()).recovered).toEqual([]);
+
+    // Intake goes on in a new segment; deleting everything removes every segment.
     const second = Buffer.from('Subject: second\r\n\r\nafter recovery\r\n');
     await gateway().deliver([mailbox.id], pieces(second));
-    expect(readdirSync(folder)).toHaveLength(2);
+    expect(readdirSync(folder)).toHaveLength(3);
     const again = await gateway().openMaildrop(mailbox.address, password, '127.0.0.5');
     try {
-      expect(again.messages.map((m) => m.size)).toEqual([first.length, second.length]);
-      expect((await readAll(again, 1)).equals(second)).toBe(true);
-      await again.deleteMessages([0, 1]);
+      expect(again.messages).toHaveLength(4);
+      await again.deleteMessages([0, 1, 2, 3]);
     } finally {
       again.release();
     }
     expect(readdirSync(folder)).toEqual([]);
+    expect((await app.gateway.cleanup()).recovered).toEqual([]);
   });
 
   it('spills a large message to a segment of its own as it streams, and appends small ones', async () => {

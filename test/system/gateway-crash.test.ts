@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
@@ -29,6 +30,21 @@ function message(n: number): Buffer {
     base,
     base.subarray(-2).equals(Buffer.from('\r\n')) ? Buffer.alloc(0) : Buffer.from('\r\n'),
   ]);
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
 }
 
 /** Retrieves every message of the mailbox in one POP3 session (curl reuses the connection). */
@@ -115,12 +131,22 @@ describe('gateway intake killed mid-way', () => {
     expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
     expect(acknowledged.size).toBeLessThan(MESSAGES);
 
+    // A torn append on top of whatever the kill left: the start of a frame that never became whole.
+    const folder = join(data.path, 'gateway', readdirSync(join(data.path, 'gateway'))[0]!);
+    const newest = readdirSync(folder)
+      .filter((f) => f.endsWith('.pvgs'))
+      .sort()
+      .at(-1)!;
+    appendFileSync(join(folder, newest), Buffer.concat([Buffer.from('PVGF'), Buffer.alloc(500, 7)]));
+
     const pop3Port = await freePort();
     const restarted = await startServe(
       { POSTVAULT_GATEWAY_SMTP_PORT: '0', POSTVAULT_GATEWAY_POP3_PORT: String(pop3Port) },
       { dataDir: data.path },
     );
     try {
+      // serve answers /healthz before the gateway's start-up recovery is done and POP3 listens.
+      await waitForPort(pop3Port);
       const stored = await retrieveAll(pop3Port, address, password, scratch.path);
       const byHash = new Map([...sent].map(([n, raw]) => [sha256(raw), n]));
       const storedNumbers = stored.map((bytes) => byHash.get(sha256(bytes)));
@@ -131,17 +157,17 @@ describe('gateway intake killed mid-way', () => {
       expect(missing).toEqual([]);
       // At most the few in flight at the kill were stored without their 250 reaching the client.
       expect(stored.length - acknowledged.size).toBeLessThanOrEqual(16);
-      // Start-up removed temp files and cut every segment back to its last recorded message.
-      const folder = join(data.path, 'gateway', readdirSync(join(data.path, 'gateway'))[0]!);
+      // Start-up removed temp files and cut every segment back to its last whole frame.
       const files = readdirSync(folder);
       expect(files.filter((f) => !/^\d{15}-[a-z2-7]{10}\.pvgs$/.test(f))).toEqual([]);
       const storedBytes = files.reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
       const db = new Database(join(data.path, 'postvault.sqlite'), { readonly: true });
       try {
-        const recorded = db.prepare('select sum(stored_size) as n from gateway_messages').get() as {
-          n: number;
-        };
-        expect(storedBytes).toBe(recorded.n);
+        // Each message is a 60-byte frame header and its encrypted bytes; nothing else is left.
+        const recorded = db
+          .prepare('select sum(stored_size) as bytes, count(*) as n from gateway_messages')
+          .get() as { bytes: number; n: number };
+        expect(storedBytes).toBe(recorded.bytes + 60 * recorded.n);
       } finally {
         db.close();
       }
