@@ -39,6 +39,10 @@ interface ExportJob extends ExportStatus {
 }
 
 export const MAX_EXPORT_MESSAGES = 100_000;
+/** fflate writes no ZIP64: its entry counts are 16-bit. */
+const MAX_ZIP_ENTRIES = 65_535;
+/** Exports prepared and not yet downloaded, per user: each holds its list of ids in memory. */
+const MAX_PENDING_PER_USER = 3;
 /** fflate writes no ZIP64: a ZIP stays below 4 GiB; MBOX has no such limit. */
 const MAX_ZIP_BYTES = 4 * 1024 ** 3 - 256 * 1024 ** 2;
 /** An export not downloaded within this time is forgotten. */
@@ -72,6 +76,17 @@ export class ExportService {
     const totals = await this.totals(ctx, ids);
     if (selection.format === 'zip' && totals.bytes > MAX_ZIP_BYTES)
       throw new ValidationError('a ZIP export is limited to 3.75 GiB; export this selection as MBOX');
+    if (selection.format === 'zip' && ids.length > MAX_ZIP_ENTRIES)
+      throw new ValidationError(
+        `a ZIP export holds at most ${MAX_ZIP_ENTRIES} messages; export this selection as MBOX`,
+      );
+    const pending = [...this.jobs.values()].filter(
+      (j) => j.tenantId === ctx.tenantId && j.owner === actorKey(ctx) && j.status === 'ready',
+    );
+    if (pending.length >= MAX_PENDING_PER_USER)
+      throw new ConflictError(
+        `you have ${pending.length} exports prepared and not downloaded; download them or wait an hour`,
+      );
     const job: ExportJob = {
       id: randomBytes(16).toString('base64url'),
       format: selection.format,
@@ -103,13 +118,15 @@ export class ExportService {
     const job = this.job(ctx, exportId);
     if (job.status !== 'ready')
       throw new ConflictError('this export was downloaded already; start a new one');
-    job.status = 'running';
+    // Access is checked again: a share or a role may have been taken away since it was prepared.
+    await this.checkedSelection(ctx, job.messageIds);
     if (job.notOwned.length > 0)
       await this.deps.webAccess.auditExport(ctx, {
         format: job.format,
         messages: job.messages,
         mailboxes: job.notOwned,
       });
+    job.status = 'running';
     const stamp = new Date(this.now()).toISOString().slice(0, 10);
     const pieces = job.format === 'zip' ? this.zipPieces(ctx, job) : this.mboxPieces(ctx, job);
     const counted = (async function* () {

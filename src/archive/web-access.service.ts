@@ -146,17 +146,20 @@ export class WebAccessService {
       ctx,
       page.results.map((r) => r.contentId),
     );
-    // Browsing a mailbox one does not own is a read of it; one entry per search, not per page.
-    if (!request.cursor) {
-      const notOwned = [...new Set(page.results.map((r) => r.mailboxId))].filter(
-        (id) => !scope.owned.has(id),
-      );
-      if (notOwned.length > 0 || (request.mailboxId !== undefined && !scope.owned.has(request.mailboxId)))
-        await this.audit(ctx, 'mailbox.browse', {
-          target: { type: 'mailbox', id: request.mailboxId ?? notOwned.join(',') },
-          details: { query: request.q, folderId: request.folderId ?? null, mailboxes: notOwned },
-        });
-    }
+    // Browsing a mailbox one does not own is a read of it: every page that shows such mail is
+    // audited (the cursor comes from the client, so "only the first page" could be skipped).
+    const notOwned = [...new Set(page.results.map((r) => r.mailboxId))].filter((id) => !scope.owned.has(id));
+    if (notOwned.length > 0)
+      await this.audit(ctx, 'mailbox.browse', {
+        target: { type: 'mailbox', id: request.mailboxId ?? notOwned.join(',') },
+        details: {
+          query: request.q,
+          folderId: request.folderId ?? null,
+          mailboxes: notOwned,
+          page: request.cursor ? 'next' : 'first',
+          rows: page.results.length,
+        },
+      });
     return {
       results: page.results.map((r) => ({
         id: r.id,
@@ -234,9 +237,10 @@ export class WebAccessService {
 
   /** The HTML body as the document the sandboxed frame loads (see safe-html.ts for the walls). */
   async htmlDocument(ctx: AuthContext, messageId: number): Promise<string> {
-    await this.readable(ctx, messageId);
+    const { summary, reason } = await this.readable(ctx, messageId);
     const email = await parseForDisplay(await this.deps.archive.readMessage(ctx, messageId));
     if (!email.html) throw new NotFoundError(`message ${messageId} has no HTML body`);
+    await this.auditRead(ctx, reason, 'message.read', summary, { as: 'html' });
     return safeHtmlDocument(renderSafeHtml(email.html, inlineImages(email)).html);
   }
 

@@ -63,16 +63,30 @@ export interface SearchServiceOptions {
   plan?: SearchPlan;
 }
 
-/** A page boundary: the last row's sort key and id, or an offset for relevance order. */
-type Cursor = { s: SearchSort; k: number | string; i: number } | { o: number };
+/**
+ * A page boundary: the last row's sort key and id (with the order they came in), or an offset for
+ * relevance order.
+ */
+type Cursor = { s: SearchSort; o?: 'asc' | 'desc'; k: number | string; i: number } | { n: number };
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
-function decodeCursor(text: string, sort: SearchSort): Cursor {
+/** Numbers for date and size, text for sender and subject: what the sort key of that order is. */
+const NUMERIC_SORTS: ReadonlySet<SearchSort> = new Set(['date', 'size', 'relevance']);
+
+function decodeCursor(text: string, sort: SearchSort, order: 'asc' | 'desc'): Cursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    // A cursor from another order would skip or repeat rows.
-    if ('o' in value ? Number.isInteger(value.o) : value.s === sort && Number.isInteger(value.i))
+    // A cursor from another order or direction would skip or repeat rows; a key of the wrong type
+    // is not one this server wrote.
+    if ('n' in value) {
+      if (sort === 'relevance' && Number.isInteger(value.n) && value.n >= 0) return value;
+    } else if (
+      value.s === sort &&
+      (value.o ?? 'desc') === order &&
+      Number.isInteger(value.i) &&
+      typeof value.k === (NUMERIC_SORTS.has(sort) ? 'number' : 'string')
+    )
       return value;
   } catch {
     // fall through to the error below
@@ -159,7 +173,8 @@ export class SearchService {
     const condition = compiled?.condition ?? sql<SqlBool>`1 = 1`;
     const scope = scopeCondition(request);
     const terms = ast ? extractHighlightTerms(ast) : [];
-    const cursor = request.cursor ? decodeCursor(request.cursor, sort) : null;
+    const direction = request.order === 'asc' ? 'asc' : 'desc';
+    const cursor = request.cursor ? decodeCursor(request.cursor, sort, direction) : null;
     const rankBy = sort === 'relevance' ? relevanceExpression(terms) : null;
 
     let query = this.db
@@ -174,7 +189,7 @@ export class SearchService {
 
     let rows;
     if (rankBy) {
-      const offset = cursor && 'o' in cursor ? cursor.o : 0;
+      const offset = cursor && 'n' in cursor ? cursor.n : 0;
       rows = await query
         .leftJoin(
           sql<{
@@ -194,12 +209,11 @@ export class SearchService {
       rows = rows.slice(0, limit);
       return {
         results: await this.withSnippets(ctx, rows, terms, request.snippets),
-        nextCursor: more ? encodeCursor({ o: offset + limit }) : null,
+        nextCursor: more ? encodeCursor({ n: offset + limit }) : null,
       };
     }
     const keySort = sort === 'relevance' ? 'date' : sort;
     const key = SORT_KEYS[keySort];
-    const direction = request.order === 'asc' ? 'asc' : 'desc';
     // A row value, so that an index on (key, id) can start the walk of a later page at the cursor.
     const after =
       cursor && 'k' in cursor
@@ -240,7 +254,7 @@ export class SearchService {
     const last = rows.at(-1);
     return {
       results: await this.withSnippets(ctx, rows, terms, request.snippets),
-      nextCursor: more && last ? encodeCursor({ s: sort, k: last.sortKey, i: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ s: sort, o: direction, k: last.sortKey, i: last.id }) : null,
     };
   }
 

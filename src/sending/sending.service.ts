@@ -1,3 +1,4 @@
+import { KeyedSerializer } from '../core/keyed-serializer.js';
 import type { ArchiveService } from '../archive/archive.service.js';
 import type { MessageAccess } from '../archive/message-access.js';
 import { SYSTEM_AUDIT_CHAIN, type AuditRecorder } from '../compliance/audit-log.types.js';
@@ -130,7 +131,20 @@ export class SendingService {
    * Resend: the archived message, byte for byte, to the user's own address or one they enter. Only
    * for users who may read the message (its mailbox's owners, shares, the Compliance role).
    */
+  /** One user's resends one after another, so that parallel requests cannot all pass the hourly limit. */
+  private readonly resendsInFlight = new KeyedSerializer();
+
   async resend(ctx: AuthContext, messageId: number, to?: string): Promise<{ id: number; to: string }> {
+    return this.resendsInFlight.run(`${ctx.tenantId}:${ctx.actor.name}`, () =>
+      this.resendNow(ctx, messageId, to),
+    );
+  }
+
+  private async resendNow(
+    ctx: AuthContext,
+    messageId: number,
+    to?: string,
+  ): Promise<{ id: number; to: string }> {
     if (!(await this.deps.access.mayRead(ctx, messageId)))
       throw new NotFoundError(`message ${messageId} does not exist`);
     const recipient = to?.trim() || (await this.ownAddress(ctx));

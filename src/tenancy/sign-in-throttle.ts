@@ -1,3 +1,4 @@
+import { KeyedSerializer } from '../core/keyed-serializer.js';
 import { RateLimitedError } from '../core/errors.js';
 import type { IdentityRepository } from './identity.repository.js';
 
@@ -75,20 +76,10 @@ export class SignInThrottle {
    * `check` together.
    */
   serialize<T>(accountKey: string, attempt: () => Promise<T>): Promise<T> {
-    const previous = this.inFlight.get(accountKey) ?? Promise.resolve();
-    const run = previous.then(attempt, attempt);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.set(accountKey, settled);
-    void settled.then(() => {
-      if (this.inFlight.get(accountKey) === settled) this.inFlight.delete(accountKey);
-    });
-    return run;
+    return this.inFlight.run(accountKey, attempt);
   }
 
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new KeyedSerializer();
 
   /** A successful sign-in clears the account's count; the address keeps its own. */
   recordSuccess(keys: { account: string }): Promise<void> {

@@ -391,6 +391,51 @@ describe('Web Access over HTTP', () => {
     expect(messages).toEqual([sha256(PLAIN)]);
   });
 
+  it('refuses cursors it did not write for this order, and checks access again at download', async () => {
+    const forged = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      forged({ n: 0 }),
+      forged({ s: 'date', o: 'desc', k: { x: 1 }, i: 1 }),
+      forged({ s: 'subject', o: 'desc', k: 5, i: 1 }),
+    ]) {
+      const answer = await alice().get(`/api/v1/webaccess/messages?cursor=${cursor}`);
+      expect(answer.status, cursor).toBe(400);
+    }
+    const page = (await alice().get('/api/v1/webaccess/messages?limit=1&order=asc')).body;
+    expect(
+      (await alice().get(`/api/v1/webaccess/messages?limit=1&order=desc&cursor=${page.nextCursor}`)).status,
+    ).toBe(400);
+    // Bob prepares an export of the shared mailbox, then loses the share before downloading.
+    const prepared = await bob().post('/api/v1/webaccess/exports', {
+      format: 'mbox',
+      messageIds: [ids['order']],
+    });
+    expect(prepared.status).toBe(201);
+    // A HEAD request does not use up the one download.
+    expect(
+      (await bob().request('HEAD', `/api/v1/webaccess/exports/${prepared.body.id}/download`)).status,
+    ).toBe(404);
+    const sales = (await admin.get('/api/v1/admin/mailboxes')).body.mailboxes.find(
+      (m: { name: string }) => m.name === 'sales',
+    );
+    const groups = (sales.sharedWith as Array<{ id: number }>).map((g) => g.id);
+    await admin.patch(`/api/v1/admin/mailboxes/${sales.id}`, { sharedGroupIds: [] });
+    try {
+      expect((await bob().get(`/api/v1/webaccess/exports/${prepared.body.id}/download`)).status).toBe(404);
+    } finally {
+      await admin.patch(`/api/v1/admin/mailboxes/${sales.id}`, { sharedGroupIds: groups });
+    }
+  });
+
+  it('keeps at most three prepared exports per user', async () => {
+    const prepare = () =>
+      carol().post('/api/v1/webaccess/exports', { format: 'mbox', messageIds: [ids['order']] });
+    for (let i = 0; i < 3; i++) expect((await prepare()).status).toBe(201);
+    const fourth = await prepare();
+    expect(fourth.status).toBe(409);
+    expect(fourth.body.message).toMatch(/3 exports prepared/);
+  });
+
   it('marks an export whose download was broken off as failed', async () => {
     const ctx = {
       tenantId,

@@ -49,7 +49,11 @@ const DOWNLOAD_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'";
 /** RFC 6266: an ASCII fallback for old clients and the UTF-8 name for the rest. */
 function contentDisposition(kind: 'attachment' | 'inline', filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*!]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 function privateDownload(reply: FastifyReply, contentType: string, disposition: string): FastifyReply {
@@ -155,14 +159,18 @@ export const webAccessRoutes: FastifyPluginAsyncZod<{ app: App }> = async (serve
     },
     async (request, reply) => {
       const html = await service.htmlDocument(authOf(request), request.params.messageId);
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', messageContentPolicy(request.query.external === '1'))
-        .header('x-content-type-options', 'nosniff')
-        .header('x-frame-options', 'SAMEORIGIN')
-        .header('referrer-policy', 'no-referrer')
-        .header('cache-control', 'private, no-store')
-        .send(html);
+      return (
+        reply
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', messageContentPolicy(request.query.external === '1'))
+          .header('x-content-type-options', 'nosniff')
+          .header('x-frame-options', 'SAMEORIGIN')
+          .header('referrer-policy', 'no-referrer')
+          // Links in a message must not tell anyone it was opened by resolving their hosts.
+          .header('x-dns-prefetch-control', 'off')
+          .header('cache-control', 'private, no-store')
+          .send(html)
+      );
     },
   );
   server.get(
@@ -235,7 +243,11 @@ export const webAccessRoutes: FastifyPluginAsyncZod<{ app: App }> = async (serve
   );
   server.get(
     '/exports/:exportId/download',
-    { schema: { tags, summary: 'The export, streamed (once)', params: ExportParams } },
+    // A HEAD request must not use up the one download.
+    {
+      exposeHeadRoute: false,
+      schema: { tags, summary: 'The export, streamed (once)', params: ExportParams },
+    },
     async (request, reply) => {
       const download = await exports.download(authOf(request), request.params.exportId);
       return privateDownload(

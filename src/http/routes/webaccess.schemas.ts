@@ -31,7 +31,8 @@ export const MessageListQuery = z.object({
   folderId: Id.optional(),
   sort: z.enum(['date', 'from', 'subject', 'size']).default('date'),
   order: z.enum(['asc', 'desc']).default('desc'),
-  cursor: z.string().max(500).optional(),
+  // The cursor carries the last row's sort key (a subject can be long).
+  cursor: z.string().max(16_000).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
